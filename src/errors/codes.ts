@@ -1,0 +1,49 @@
+/**
+ * Every stable error code that docflow can produce, in one place.
+ *
+ * Codes are part of the public contract: they travel on the result stream, in dead letters and in
+ * query error replies. Callers decide what to do from `code` and `retryable`, never from message text.
+ * Add new codes here; never rename or reuse one.
+ */
+export const ErrorCodes = {
+  // codec: bytes on the wire that cannot become a valid message
+  ERR_CODEC_TOO_LARGE: { retryable: false, hint: 'send a smaller body, or a `uri` reference for large documents' },
+  ERR_CODEC_CONTENT_TYPE: { retryable: false, hint: 'set Content-Type to application/msgpack or application/json' },
+  ERR_CODEC_CONTENT_ENCODING: { retryable: false, hint: 'Content-Encoding must be absent or `lz4`' },
+  ERR_CODEC_LZ4: { retryable: false, hint: 'the body is not one valid LZ4 frame; compress with the standard frame format' },
+  ERR_CODEC_LZ4_TOO_LARGE: { retryable: false, hint: 'the LZ4 frame decompresses past codec.maxDecodedBytes' },
+  ERR_CODEC_MSGPACK: { retryable: false, hint: 'the body is not valid standard msgpack (no extensions, no 0xc1)' },
+  ERR_CODEC_JSON: { retryable: false, hint: 'the body is not a valid JSON object' },
+  ERR_CODEC_UTF8: { retryable: false, hint: 'strings must be valid UTF-8' },
+  ERR_CODEC_DEPTH: { retryable: false, hint: 'the message nests deeper than codec.maxDepth' },
+  ERR_CODEC_SCHEMA: { retryable: false, hint: 'the message does not match its schema: see `details` for each field' },
+  ERR_CODEC_UNKNOWN_KIND: { retryable: false, hint: 'no schema is registered for this message kind' },
+  // config
+  ERR_CONFIG_INVALID: { retryable: false, hint: 'fix the listed keys in the config file or environment' },
+  ERR_CONFIG_FILE: { retryable: false, hint: 'check the --config path and that it is valid YAML' },
+  // transport
+  ERR_TRANSPORT_CONNECT: { retryable: true, hint: 'is nats-server running? check nats.servers and credentials' },
+  ERR_TRANSPORT_AUTH: { retryable: false, hint: 'check DOCFLOW_NATS_USER / DOCFLOW_NATS_PASSWORD (or nats.token)' },
+  ERR_TRANSPORT_CLOSED: { retryable: true, hint: 'the NATS connection was closed; the operation can be retried after reconnect' },
+  ERR_TRANSPORT_TIMEOUT: { retryable: true, hint: 'no reply in time: is the service running (`docflow up`)?' },
+  ERR_TRANSPORT_NO_RESPONDERS: { retryable: true, hint: 'nothing serves this subject: start `docflow up` or a worker' },
+  ERR_TRANSPORT_PUBLISH: { retryable: true, hint: 'JetStream did not acknowledge the publish; it can be retried' },
+  ERR_TRANSPORT_TOPOLOGY: { retryable: false, hint: 'a stream or consumer could not be created or updated as configured' },
+  ERR_TRANSPORT_CLAIM_MISSING: { retryable: false, hint: 'a claim-checked body is gone from the object store (expired?)' },
+  ERR_TRANSPORT_REMOTE: { retryable: false, hint: 'the service replied with an error' },
+  // embedded services
+  ERR_SERVICE_BINARY_MISSING: { retryable: false, hint: 'install the missing server (see the message) and try again' },
+  ERR_SERVICE_START: { retryable: false, hint: 'the server did not start: read its log file named in the message' },
+  ERR_SERVICE_INSECURE: { retryable: false, hint: 'set credentials before binding beyond loopback' },
+  // generic
+  ERR_INTERNAL: { retryable: false, hint: 'a bug: please report it with the log line' },
+  ERR_ABORTED: { retryable: true, hint: 'the operation was cancelled' },
+} as const satisfies Record<string, { retryable: boolean; hint: string }>;
+
+/** A stable error code. */
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** True when `code` is one of docflow's codes. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ErrorCodes, code);
+}
