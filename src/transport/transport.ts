@@ -1,0 +1,236 @@
+import { NoRespondersError, TimeoutError, type NatsConnection, type Msg } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import { Codec } from '../codec/index.js';
+import type { Config } from '../config/load.js';
+import { streamName, subject as fullSubject } from '../config/load.js';
+import { TransportError, toDocflowError, type DocflowError } from '../errors/index.js';
+import { silentLogger, type Logger } from '../log.js';
+import type { MessageKind, MessageOf } from '../messages/index.js';
+import { ClaimCheck } from './claim-check.js';
+import { connectNats } from './connect.js';
+import { CLAIM_HEADER, readHeaders, writeHeaders } from './headers.js';
+import { PullConsumer, type Credit } from './pull.js';
+import { serveEndpoints, requestReply, type EndpointDef, type ServiceHandle, type ServiceDef } from './services.js';
+import { ensureTopology, type TopologyReport } from './topology.js';
+import { getStored, watchMaxDeliveries, type MaxDeliveriesAdvisory, type StoredMessage } from './stored.js';
+import { Window } from './window.js';
+
+export type TransportConfig = Pick<Config, 'subjectPrefix' | 'nats' | 'codec' | 'transport' | 'streams' | 'consumers'>;
+
+export interface PublishOptions {
+  /** Sets `Nats-Msg-Id`: JetStream drops a repeat inside the stream's duplicate window. */
+  msgId?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/**
+ * The only door to NATS. Everything above it speaks in message kinds and subjects; the transport
+ * encodes, applies the publish window and the claim check, pulls within credit, and serves requests.
+ */
+export class Transport implements AsyncDisposable {
+  readonly codec: Codec;
+  readonly #window: Window;
+  readonly #claims: ClaimCheck;
+  readonly #pulls = new Set<PullConsumer<MessageKind>>();
+  readonly #services = new Set<ServiceHandle>();
+  #closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+    readonly config: TransportConfig,
+    readonly log: Logger,
+  ) {
+    this.codec = new Codec(config.codec);
+    this.#window = new Window(config.transport.publishWindow);
+    this.#claims = new ClaimCheck(nc, config.transport.claimCheck.bucket, config.transport.claimCheck.ttlMs);
+  }
+
+  /** Connect to `servers` (default: config.nats.servers) and watch the connection's status. */
+  static async connect(config: TransportConfig, opts: { servers?: readonly string[]; log?: Logger } = {}): Promise<Transport> {
+    const log = opts.log ?? silentLogger;
+    const servers = opts.servers ?? config.nats.servers;
+    if (servers.length === 0) throw new TransportError('ERR_TRANSPORT_CONNECT', 'no NATS server to connect to: set nats.servers (DOCFLOW_NATS_URL) or run `docflow up`');
+    const nc = await connectNats({ ...config.nats, servers });
+    const t = new Transport(nc, jetstream(nc), await jetstreamManager(nc), config, log);
+    void t.#watchStatus();
+    log.debug({ server: nc.getServer() }, 'connected to NATS');
+    return t;
+  }
+
+  /** The full subject for one relative to the prefix. */
+  subject(rel: string): string {
+    return fullSubject(this.config, rel);
+  }
+
+  /** Largest body that travels inline; above it, the claim check. */
+  get inlineLimit(): number {
+    const configured = this.config.transport.claimCheck.thresholdBytes;
+    const server = (this.nc.info?.max_payload ?? 1_048_576) - 8_192;
+    return configured > 0 ? Math.min(configured, server) : server;
+  }
+
+  /** Create or update the configured streams and consumers (idempotent). */
+  ensureTopology(): Promise<TopologyReport> {
+    return ensureTopology(this.jsm, this.config);
+  }
+
+  /**
+   * Publish to JetStream once a slot of the publish window is free. Resolves when the message is
+   * sent, with `acked` settling when JetStream stores it (the slot is then released). Await `send`
+   * to stream many messages with bounded memory; always handle `acked`.
+   */
+  async send<K extends MessageKind>(subject: string, kind: K, msg: MessageOf<K>, opts: PublishOptions = {}): Promise<{ acked: Promise<PubAck> }> {
+    const enc = this.codec.encode(kind, msg);
+    await this.#window.acquire(opts.signal);
+    try {
+      let body = enc.body;
+      const headers: Record<string, string> = { ...enc.headers, ...opts.headers };
+      if (body.length > this.inlineLimit) {
+        headers[CLAIM_HEADER] = await this.#claims.store(body);
+        body = new Uint8Array(0);
+      }
+      const acked = this.#publishWithRetry(subject, body, headers, opts.msgId)
+        .finally(() => this.#window.release());
+      return { acked };
+    } catch (err) {
+      this.#window.release();
+      throw toDocflowError(err);
+    }
+  }
+
+  /**
+   * JetStream publish, retried on a timeout or a missing stream responder until publishTimeoutMs has
+   * passed: right after a server restart the stream may not answer yet. With a msgId a retry can
+   * never store the message twice.
+   */
+  async #publishWithRetry(subject: string, body: Uint8Array, headers: Record<string, string>, msgId: string | undefined): Promise<PubAck> {
+    const deadline = Date.now() + this.config.transport.publishTimeoutMs;
+    for (let attempt = 0; ; attempt++) {
+      const timeout = Math.max(100, Math.min(2_000, deadline - Date.now()));
+      try {
+        return await this.js.publish(subject, body, { headers: writeHeaders(headers), timeout, ...(msgId ? { msgID: msgId } : {}) });
+      } catch (cause) {
+        const transient = cause instanceof TimeoutError || cause instanceof NoRespondersError || /timeout|no responders|503/i.test(String((cause as Error)?.message));
+        if (!transient || Date.now() + 100 >= deadline || this.nc.isClosed()) {
+          throw new TransportError('ERR_TRANSPORT_PUBLISH', `JetStream did not store the message on ${subject}: ${(cause as Error).message}`, { cause });
+        }
+        await new Promise((r) => setTimeout(r, Math.min(1_000, 50 * 2 ** attempt)));
+      }
+    }
+  }
+
+  /** Publish to JetStream and wait for the ack. */
+  async publish<K extends MessageKind>(subject: string, kind: K, msg: MessageOf<K>, opts: PublishOptions = {}): Promise<PubAck> {
+    return (await this.send(subject, kind, msg, opts)).acked;
+  }
+
+  /** Core NATS publish (no persistence, no ack): for events whose loss is harmless. */
+  publishCore<K extends MessageKind>(subject: string, kind: K, msg: MessageOf<K>): void {
+    const enc = this.codec.encode(kind, msg);
+    this.nc.publish(subject, enc.body, { headers: writeHeaders(enc.headers) });
+  }
+
+  /** Publishes waiting for their ack right now, and the window size. */
+  get publishWindow(): { inUse: number; size: number; waiting: number } {
+    return { inUse: this.#window.inUse, size: this.#window.size, waiting: this.#window.waiting };
+  }
+
+  /** Pull from a configured durable consumer within `credit`. */
+  async pull<K extends MessageKind>(consumerKey: string, kind: K, credit: Credit, opts: { expiresMs?: number } = {}): Promise<PullConsumer<K>> {
+    const c = this.config.consumers[consumerKey];
+    if (!c) throw new TransportError('ERR_TRANSPORT_TOPOLOGY', `no consumer "${consumerKey}" in the config`);
+    const pull = new PullConsumer(this.nc, streamName(this.config, c.stream), consumerKey, kind, this.codec, this.#claims, this.log, {
+      credit,
+      maxPayload: this.nc.info?.max_payload ?? 1_048_576,
+      ...(opts.expiresMs !== undefined ? { expiresMs: opts.expiresMs } : {}),
+    });
+    this.#pulls.add(pull as unknown as PullConsumer<MessageKind>);
+    return pull;
+  }
+
+  /** Plain subscription (e.g. results): decoded messages, or the decode error, per message. */
+  async *subscribe<K extends MessageKind>(subject: string, kind: K, opts: { signal?: AbortSignal } = {}): AsyncGenerator<{ subject: string; message?: MessageOf<K>; error?: DocflowError }> {
+    const sub = this.nc.subscribe(subject);
+    opts.signal?.addEventListener('abort', () => sub.unsubscribe(), { once: true });
+    for await (const m of sub) yield this.#decodeMsg(kind, m);
+  }
+
+  /** Serve request/reply endpoints as a NATS micro-service. */
+  async serve(def: ServiceDef, endpoints: EndpointDef[]): Promise<ServiceHandle> {
+    const handle = await serveEndpoints(this.nc, this.codec, this.log, def, endpoints);
+    this.#services.add(handle);
+    return handle;
+  }
+
+  /** Request/reply: an error reply is thrown as the DocflowError it carries. */
+  request<Q extends MessageKind, R extends MessageKind>(subject: string, requestKind: Q, req: MessageOf<Q>, replyKind: R, opts: { timeoutMs?: number } = {}): Promise<MessageOf<R>> {
+    return requestReply(this.nc, this.codec, subject, requestKind, req, replyKind, opts.timeoutMs ?? this.config.transport.requestTimeoutMs);
+  }
+
+  /** A stored message of a configured stream, by sequence (claim check resolved), or null. */
+  async getStored(streamKey: string, seq: number): Promise<StoredMessage | null> {
+    const m = await getStored(this.jsm, streamName(this.config, streamKey), seq);
+    const ref = m?.headers[CLAIM_HEADER.toLowerCase()];
+    if (m && ref !== undefined) m.body = await this.#claims.fetch(ref);
+    return m;
+  }
+
+  /** Remove a stored message (e.g. one dead-lettered after its consumer gave up on it). */
+  async deleteStored(streamKey: string, seq: number): Promise<void> {
+    await this.jsm.streams.deleteMessage(streamName(this.config, streamKey), seq).catch(() => false);
+  }
+
+  /** Be told when a message of a configured consumer reached max_deliver without ack or term. */
+  onMaxDeliveries(consumerKey: string, handler: (a: MaxDeliveriesAdvisory) => Promise<void>): { stop(): void } {
+    const c = this.config.consumers[consumerKey];
+    if (!c) throw new TransportError('ERR_TRANSPORT_TOPOLOGY', `no consumer "${consumerKey}" in the config`);
+    return watchMaxDeliveries(this.nc, this.log, streamName(this.config, c.stream), consumerKey, handler);
+  }
+
+  /** Backlog figures of a configured consumer: waiting in the stream, delivered but not acked, redelivered. */
+  async consumerFigures(consumerKey: string): Promise<{ pending: number; ackPending: number; redelivered: number }> {
+    const c = this.config.consumers[consumerKey];
+    if (!c) throw new TransportError('ERR_TRANSPORT_TOPOLOGY', `no consumer "${consumerKey}" in the config`);
+    const info = await this.jsm.consumers.info(streamName(this.config, c.stream), consumerKey);
+    return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
+  }
+
+  /** Connection facts for status output. */
+  info(): { server: string; connected: boolean; maxPayload: number; jetstream: boolean } {
+    return { server: this.nc.getServer(), connected: !this.nc.isClosed(), maxPayload: this.nc.info?.max_payload ?? 0, jetstream: true };
+  }
+
+  /** Stop pulls and services, flush, drain the connection. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      for (const p of this.#pulls) await p.close().catch((err: unknown) => this.log.warn({ err }, 'closing a pull consumer failed'));
+      for (const s of this.#services) await s.stop().catch((err: unknown) => this.log.warn({ err }, 'stopping a service failed'));
+      this.#window.rejectAll(new TransportError('ERR_TRANSPORT_CLOSED', 'transport closed'));
+      if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #decodeMsg<K extends MessageKind>(kind: K, m: Msg): { subject: string; message?: MessageOf<K>; error?: DocflowError } {
+    try {
+      return { subject: m.subject, message: this.codec.decode(kind, m.data, readHeaders(m.headers)) as MessageOf<K> };
+    } catch (err) {
+      return { subject: m.subject, error: toDocflowError(err) };
+    }
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const s of this.nc.status()) {
+      if (s.type === 'disconnect' || s.type === 'reconnect' || s.type === 'error') this.log.warn({ event: s.type, server: 'server' in s ? s.server : undefined }, `NATS ${s.type}`);
+    }
+  }
+}
+
+export { TimeoutError, NoRespondersError };

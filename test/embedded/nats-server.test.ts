@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { adaptConfig, startNatsServer } from '../../src/embedded/nats-server.js';
+import { PACKAGE_ROOT } from '../../src/config/load.js';
+import { ServiceError } from '../../src/errors/index.js';
+
+const conf = readFileSync(resolve(PACKAGE_ROOT, 'nats-server.conf'), 'utf8');
+const base = { host: '127.0.0.1', port: -1, monitor: -1, storeDir: '/tmp/x', portsDir: '/tmp/p' };
+
+describe('embedded nats-server', () => {
+  it('keeps the authorization block only when credentials are given', () => {
+    assert.match(adaptConfig(conf, { ...base, withAuth: true }), /authorization \{[\s\S]*\$DOCFLOW_NATS_USER/);
+    const open = adaptConfig(conf, { ...base, withAuth: false });
+    assert.doesNotMatch(open, /authorization \{/);
+    assert.match(open, /^host: "127\.0\.0\.1"$/m);
+    assert.match(open, /^port: -1$/m);
+    assert.match(open, /store_dir: "\/tmp\/x"/);
+    assert.match(open, /^max_payload: 1MB$/m);
+  });
+
+  it('refuses to listen beyond loopback without credentials', async () => {
+    await assert.rejects(
+      startNatsServer({ configFile: resolve(PACKAGE_ROOT, 'nats-server.conf'), workDir: mkdtempSync(join(tmpdir(), 'df-')), host: '0.0.0.0' }),
+      (e: unknown) => e instanceof ServiceError && e.code === 'ERR_SERVICE_INSECURE' && /DOCFLOW_NATS_PASSWORD/.test(e.message),
+    );
+  });
+
+  it('says how to install nats-server when it is missing', async () => {
+    await assert.rejects(
+      startNatsServer({ configFile: resolve(PACKAGE_ROOT, 'nats-server.conf'), workDir: mkdtempSync(join(tmpdir(), 'df-')), binary: 'nats-server-not-here' }),
+      (e: unknown) => e instanceof ServiceError && e.code === 'ERR_SERVICE_BINARY_MISSING' && /apt-get install -y nats-server/.test(e.message),
+    );
+  });
+
+  it('reports a server that cannot start, with its log', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'df-'));
+    await assert.rejects(
+      startNatsServer({ configFile: resolve(PACKAGE_ROOT, 'nats-server.conf'), workDir: dir, extraConfig: 'this is { not valid', startTimeoutMs: 3_000 }),
+      (e: unknown) => e instanceof ServiceError && e.code === 'ERR_SERVICE_START' && e.message.includes(join(dir, 'nats-server.log')),
+    );
+  });
+});

@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Transport, endpoint, type Delivery } from '../../src/transport/index.js';
+import { CLAIM_HEADER } from '../../src/transport/headers.js';
+import { Ingest, type IngestMessage, StatusRequest, TuneRequest } from '../../src/messages/index.js';
+import { DocflowError, TransportError } from '../../src/errors/index.js';
+import { streamName } from '../../src/config/load.js';
+import { startNats, type NatsHarness } from '../harness/nats.js';
+
+const pendingNext = new WeakMap<object, Promise<IteratorResult<unknown>>>();
+/** Next delivery, or undefined if none comes within `ms` (the pending next() is kept for the next call). */
+async function nextWithin<T>(it: AsyncIterator<T>, ms: number): Promise<T | undefined> {
+  const next = (pendingNext.get(it) as Promise<IteratorResult<T>> | undefined) ?? it.next();
+  pendingNext.set(it, next);
+  const r = await Promise.race([next, sleep(ms).then(() => 'timeout' as const)]);
+  if (r === 'timeout') return undefined;
+  pendingNext.delete(it);
+  return r.done ? undefined : r.value;
+}
+
+describe('transport (real nats-server)', function () {
+  let nats: NatsHarness;
+  const open: Transport[] = [];
+  async function transport(overrides: Record<string, unknown> = {}): Promise<Transport> {
+    const t = await Transport.connect(nats.config(overrides));
+    open.push(t);
+    await t.ensureTopology();
+    return t;
+  }
+
+  before(async () => { nats = await startNats(); });
+  after(async () => { await nats[Symbol.asyncDispose](); });
+  afterEach(async () => { for (const t of open.splice(0)) await t.close(); });
+
+  it('creates the configured streams and consumers, idempotently, and updates changes in place', async () => {
+    const cfg = nats.config();
+    const t = await Transport.connect(cfg);
+    open.push(t);
+    const first = await t.ensureTopology();
+    assert.deepEqual(first.created.sort(), [`consumer ${streamName(cfg, 'INGEST')}/load`, `stream ${streamName(cfg, 'DLQ')}`, `stream ${streamName(cfg, 'INGEST')}`, `stream ${streamName(cfg, 'RESULTS')}`].sort());
+    const again = await t.ensureTopology();
+    assert.deepEqual(again.created, []);
+    assert.deepEqual(again.updated, []);
+    assert.equal(again.unchanged.length, 4);
+    const changed = await Transport.connect(nats.config({ subjectPrefix: cfg.subjectPrefix, 'streams.RESULTS.maxAgeMs': 60_000, 'consumers.load.maxDeliver': 7 }));
+    open.push(changed);
+    const upd = await changed.ensureTopology();
+    assert.deepEqual(upd.updated.sort(), [`consumer ${streamName(cfg, 'INGEST')}/load`, `stream ${streamName(cfg, 'RESULTS')}`].sort());
+    const info = await t.jsm.consumers.info(streamName(cfg, 'INGEST'), 'load');
+    assert.equal(info.config.max_deliver, 7);
+  });
+
+  it('de-duplicates publishes with the same Nats-Msg-Id', async () => {
+    const t = await transport();
+    const a = await t.publish(t.subject('ingest'), Ingest, { id: 'doc1', text: 'hello' }, { msgId: 'm-1' });
+    const b = await t.publish(t.subject('ingest'), Ingest, { id: 'doc1', text: 'hello' }, { msgId: 'm-1' });
+    assert.equal(a.duplicate, false);
+    assert.equal(b.duplicate, true);
+    const s = await t.jsm.streams.info(streamName(t.config, 'INGEST'));
+    assert.equal(s.state.messages, 1);
+  });
+
+  it('keeps at most publishWindow publishes un-acked', async () => {
+    const t = await transport({ 'transport.publishWindow': 3 });
+    let max = 0;
+    const acks: Promise<unknown>[] = [];
+    for (let i = 0; i < 30; i++) {
+      const { acked } = await t.send(t.subject('ingest'), Ingest, { text: `doc ${i}` });
+      max = Math.max(max, t.publishWindow.inUse);
+      acks.push(acked);
+    }
+    await Promise.all(acks);
+    assert.ok(max <= 3, `window exceeded: ${max}`);
+    assert.equal(t.publishWindow.inUse, 0);
+    assert.equal((await t.jsm.streams.info(streamName(t.config, 'INGEST'))).state.messages, 30);
+  });
+
+  it('pulls only within its message credit: the rest stays in JetStream', async () => {
+    const t = await transport();
+    for (let i = 0; i < 20; i++) await t.publish(t.subject('ingest'), Ingest, { text: `doc ${i}` });
+    const pull = await t.pull('load', Ingest, { maxMessages: 3, maxBytes: 10_000_000 }, { expiresMs: 1_000 });
+    const it = pull[Symbol.asyncIterator]();
+    const held: Delivery<IngestMessage>[] = [];
+    for (let i = 0; i < 3; i++) held.push((await nextWithin(it, 2_000))!);
+    assert.deepEqual(held.map((d) => d.message?.text), ['doc 0', 'doc 1', 'doc 2']);
+    assert.equal(await nextWithin(it, 400), undefined, 'a fourth message arrived without credit');
+    const info = await t.jsm.consumers.info(streamName(t.config, 'INGEST'), 'load');
+    assert.equal(info.num_ack_pending, 3, 'the server delivered more than the credit');
+    assert.equal(info.num_pending, 17);
+    await held[0]!.ack();
+    const fourth = await nextWithin(it, 2_000);
+    assert.equal(fourth?.message?.text, 'doc 3');
+    await pull.close();
+  });
+
+  it('pulls only within its byte credit', async () => {
+    const t = await transport();
+    const text = 'x'.repeat(10_000);
+    for (let i = 0; i < 10; i++) await t.publish(t.subject('ingest'), Ingest, { text: `${i}${text}` });
+    const pull = await t.pull('load', Ingest, { maxMessages: 100, maxBytes: 25_000 }, { expiresMs: 1_000 });
+    const it = pull[Symbol.asyncIterator]();
+    const held: Delivery<IngestMessage>[] = [];
+    for (;;) {
+      const d = await nextWithin(it, 500);
+      if (!d) break;
+      held.push(d);
+    }
+    assert.ok(held.length >= 1 && held.length <= 3, `held ${held.length} messages of ~10 KB within 25 KB of credit`);
+    const info = await t.jsm.consumers.info(streamName(t.config, 'INGEST'), 'load');
+    assert.equal(info.num_ack_pending, held.length);
+    await pull.close();
+  });
+
+  it('sends bodies over max_payload by claim check and restores them transparently', async () => {
+    const t = await transport();
+    const big = randomBytes(2_400_000).toString('base64'); // ~3.2 MB, compresses to well over 1 MB
+    await t.publish(t.subject('ingest'), Ingest, { id: 'big', text: big });
+    const stored = await t.jsm.streams.getMessage(streamName(t.config, 'INGEST'), { seq: 1 });
+    assert.ok(stored, 'message not stored');
+    assert.equal(stored.data.length, 0, 'the body itself went into the stream');
+    assert.match(stored.header.get(CLAIM_HEADER), /^docflow-bodies\/[0-9a-f]{64}$/);
+    const pull = await t.pull('load', Ingest, { maxMessages: 1, maxBytes: 1_000 });
+    const d = (await nextWithin(pull[Symbol.asyncIterator](), 5_000))!;
+    assert.equal(d.error, undefined);
+    assert.equal(d.message?.text, big);
+    await d.ack();
+    await pull.close();
+  });
+
+  it('redelivers a nak with its delay and counts deliveries', async () => {
+    const t = await transport();
+    await t.publish(t.subject('ingest'), Ingest, { text: 'retry me' });
+    const pull = await t.pull('load', Ingest, { maxMessages: 1, maxBytes: 100_000 }, { expiresMs: 1_000 });
+    const it = pull[Symbol.asyncIterator]();
+    const first = (await nextWithin(it, 2_000))!;
+    assert.equal(first.deliveryCount, 1);
+    const t0 = Date.now();
+    first.nak(300);
+    const second = (await nextWithin(it, 3_000))!;
+    assert.equal(second.deliveryCount, 2);
+    assert.equal(second.message?.text, 'retry me');
+    assert.ok(Date.now() - t0 >= 250, 'redelivered before the nak delay');
+    await second.ack();
+    await pull.close();
+  });
+
+  it('hands over undecodable messages with a typed error instead of throwing', async () => {
+    const t = await transport();
+    await t.js.publish(t.subject('ingest'), new Uint8Array([0xc1, 0xff, 0x00]));
+    await t.publish(t.subject('ingest'), Ingest, { text: 'good' });
+    const pull = await t.pull('load', Ingest, { maxMessages: 5, maxBytes: 100_000 }, { expiresMs: 1_000 });
+    const it = pull[Symbol.asyncIterator]();
+    const bad = (await nextWithin(it, 2_000))!;
+    assert.equal(bad.message, undefined);
+    assert.ok(bad.error instanceof DocflowError);
+    assert.match(bad.error.code, /^ERR_CODEC_/);
+    assert.deepEqual([...bad.body], [0xc1, 0xff, 0x00]);
+    bad.term('undecodable');
+    const good = (await nextWithin(it, 2_000))!;
+    assert.equal(good.message?.text, 'good');
+    await good.ack();
+    await pull.close();
+  });
+
+  it('serves request/reply endpoints with typed error replies', async () => {
+    const t = await transport();
+    await t.serve({ name: 'test', version: '1.0.0' }, [
+      endpoint({
+        name: 'tune',
+        subject: t.subject('control.tune'),
+        request: TuneRequest,
+        reply: TuneRequest,
+        handler: async (req) => {
+          if (req.stage === 'boom') throw new TransportError('ERR_TRANSPORT_TOPOLOGY', 'no such stage');
+          if (req.stage === 'slow') await sleep(2_000);
+          return { stage: req.stage, settings: { ...req.settings, applied: true } };
+        },
+      }),
+    ]);
+    const ok = await t.request(t.subject('control.tune'), TuneRequest, { stage: 'embed', settings: { batchSize: 8 } }, TuneRequest);
+    assert.deepEqual(ok, { stage: 'embed', settings: { batchSize: 8, applied: true } });
+    await assert.rejects(t.request(t.subject('control.tune'), TuneRequest, { stage: 'boom', settings: {} }, TuneRequest), (e: unknown) => e instanceof TransportError && e.code === 'ERR_TRANSPORT_TOPOLOGY' && e.message === 'no such stage');
+    await assert.rejects(
+      t.request(t.subject('control.tune'), StatusRequest, {}, TuneRequest),
+      (e: unknown) => e instanceof DocflowError && e.code === 'ERR_CODEC_SCHEMA',
+    );
+    await assert.rejects(t.request(t.subject('control.tune'), TuneRequest, { stage: 'slow', settings: {} }, TuneRequest, { timeoutMs: 300 }), (e: unknown) => e instanceof DocflowError && e.code === 'ERR_TRANSPORT_TIMEOUT');
+    await assert.rejects(t.request(t.subject('nobody.home'), StatusRequest, {}, StatusRequest), (e: unknown) => e instanceof DocflowError && e.code === 'ERR_TRANSPORT_NO_RESPONDERS');
+  });
+
+  it('keeps working across a nats-server restart (JetStream on disk)', async () => {
+    const t = await transport();
+    await t.publish(t.subject('ingest'), Ingest, { text: 'before' });
+    await nats.server.restart();
+    await t.publish(t.subject('ingest'), Ingest, { text: 'after' });
+    const pull = await t.pull('load', Ingest, { maxMessages: 10, maxBytes: 1_000_000 }, { expiresMs: 1_000 });
+    const it = pull[Symbol.asyncIterator]();
+    const got = [(await nextWithin(it, 5_000))!, (await nextWithin(it, 5_000))!];
+    assert.deepEqual(got.map((d) => d.message?.text), ['before', 'after']);
+    for (const d of got) await d.ack();
+    await pull.close();
+  });
+
+  it('closes idempotently and fails fast afterwards', async () => {
+    const t = await transport();
+    await Promise.all([t.close(), t.close()]);
+    await t.close();
+    await assert.rejects(t.publish(t.subject('ingest'), Ingest, { text: 'late' }));
+  });
+});
+
+describe('transport auth (real nats-server with credentials)', function () {
+  let nats: NatsHarness;
+  before(async () => { nats = await startNats({ user: 'docflow', password: 's3cret-pw' }); });
+  after(async () => { await nats[Symbol.asyncDispose](); });
+
+  it('connects with the right credentials', async () => {
+    const t = await Transport.connect(nats.config({ 'nats.user': 'docflow', 'nats.password': 's3cret-pw' }));
+    await t.ensureTopology();
+    await t.publish(t.subject('ingest'), Ingest, { text: 'authorised' });
+    await t.close();
+  });
+
+  it('fails with ERR_TRANSPORT_AUTH and what to do, without credentials or with wrong ones', async () => {
+    for (const creds of [{}, { 'nats.user': 'docflow', 'nats.password': 'wrong' }]) {
+      await assert.rejects(Transport.connect(nats.config({ ...creds, 'nats.maxReconnectAttempts': 0 })), (e: unknown) => {
+        assert.ok(e instanceof TransportError);
+        assert.equal(e.code, 'ERR_TRANSPORT_AUTH');
+        assert.match(e.message, /DOCFLOW_NATS_USER/);
+        assert.doesNotMatch(e.message, /s3cret-pw/);
+        return true;
+      });
+    }
+  });
+});
