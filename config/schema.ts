@@ -32,6 +32,17 @@ export const ConsumerSchema = Obj({
   maxAckPending: Int(1, 1_000_000, 'server-side bound on unacked messages across all workers'),
 });
 
+export const StageSettingsSchema = Obj({
+  concurrency: Int(1, 10_000, 'messages handled at once (the message credit)'),
+  maxBytesInFlight: Int(1_024, 1 << 30, 'bytes of input held at once (the byte credit)'),
+  taskTimeoutMs: Int(100, 3_600_000, 'a task running longer is aborted and retried'),
+  progressIntervalMs: Int(100, 600_000, 'how often a running task resets its ack timer (well under ackWaitMs)'),
+  drainGraceMs: Int(0, 600_000, 'on stop or restart, time for in-flight work before it is nak\'ed'),
+  retryBaseDelayMs: Int(0, 600_000, 'first redelivery delay of a retryable failure'),
+  retryMaxDelayMs: Int(0, 3_600_000, 'cap of the redelivery delay'),
+  retryJitter: T.Number({ minimum: 0, maximum: 1, description: 'spread of the delay, as a fraction' }),
+});
+
 export const ConfigSchema = Obj({
   subjectPrefix: Token,
   dataDir: T.String({ minLength: 1, description: 'where embedded services keep their data' }),
@@ -78,12 +89,36 @@ export const ConfigSchema = Obj({
   }),
   streams: T.Record(Token, StreamSchema),
   consumers: T.Record(Token, ConsumerSchema),
+  supervisor: Obj({
+    minDelayMs: Int(0, 600_000, 'first restart delay'),
+    maxDelayMs: Int(0, 3_600_000, 'cap of the restart delay'),
+    jitter: T.Number({ minimum: 0, maximum: 1, description: 'spread of the restart delay' }),
+    maxRestarts: Int(0, 1_000, 'restarts allowed within periodMs before the stage is marked failed'),
+    periodMs: Int(1, 86_400_000, 'the restart intensity window'),
+  }),
+  memory: Obj({
+    intervalMs: Int(10, 600_000, 'sampling interval'),
+    historySize: Int(2, 100_000, 'samples kept for the trend'),
+    limitBytes: Int(16 << 20, Number.MAX_SAFE_INTEGER, 'RSS at which the level is critical'),
+    highRatio: T.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'fraction of limitBytes at which the level is high' }),
+    minSystemFreeBytes: Int(0, Number.MAX_SAFE_INTEGER, 'system free memory below which the level is critical'),
+    criticalCooldownMs: Int(0, 3_600_000, 'least time between two memory restarts'),
+    highCreditFactor: T.Number({ exclusiveMinimum: 0, maximum: 1, description: 'at high, the heaviest stage keeps this fraction of its credit' }),
+  }),
+  metrics: Obj({
+    enabled: T.Boolean({ description: 'serve Prometheus metrics' }),
+    host: T.String({ minLength: 1, description: 'listen address (loopback by default)' }),
+    port: Int(0, 65_535, 'listen port; 0 = any free port'),
+  }),
+  stageDefaults: StageSettingsSchema,
+  stages: T.Record(Token, T.Partial(StageSettingsSchema), { description: 'per stage, what differs from stageDefaults' }),
 });
 
 /** The whole, validated, frozen configuration. */
 export type Config = Static<typeof ConfigSchema>;
 export type StreamConfig = Static<typeof StreamSchema>;
 export type ConsumerConfig = Static<typeof ConsumerSchema>;
+export type StageSettingsConfig = Static<typeof StageSettingsSchema>;
 
 /**
  * The environment variables docflow reads, and the key each one sets. Nothing else in the
@@ -98,6 +133,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, { key: string; kind: 'string
   DOCFLOW_NATS_PASSWORD: { key: 'nats.password', kind: 'string' },
   DOCFLOW_NATS_TOKEN: { key: 'nats.token', kind: 'string' },
   DOCFLOW_NATS_PORT: { key: 'nats.embedded.port', kind: 'int' },
+  DOCFLOW_METRICS_PORT: { key: 'metrics.port', kind: 'int' },
 };
 
 /** Keys whose values are secrets: never printed in logs or status. */

@@ -7,7 +7,7 @@ import { ConfigSchema, ENV_OVERRIDES, SECRET_KEYS, type Config } from '../../con
 import { ConfigError } from '../errors/index.js';
 import { describeViolation } from './describe.js';
 
-export type { Config, StreamConfig, ConsumerConfig } from '../../config/schema.js';
+export type { Config, StreamConfig, ConsumerConfig, StageSettingsConfig } from '../../config/schema.js';
 
 /** The folder that holds package.json, config/ and nats-server.conf. */
 export const PACKAGE_ROOT: string = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
@@ -66,6 +66,11 @@ export function redactConfig(config: Config): Config {
 /** The full subject for a subject relative to the prefix: `subject(cfg, 'ingest')` → `docflow.ingest`. */
 export function subject(config: Pick<Config, 'subjectPrefix'>, rel: string): string {
   return `${config.subjectPrefix}.${rel}`;
+}
+
+/** The settings of one stage: stageDefaults with that stage's overrides. */
+export function stageSettings(config: Pick<Config, 'stageDefaults' | 'stages'>, stage: string): Config['stageDefaults'] {
+  return { ...config.stageDefaults, ...config.stages[stage] } as Config['stageDefaults'];
 }
 
 /** The JetStream stream name for a configured stream key: `INGEST` → `DOCFLOW_INGEST`. */

@@ -13,9 +13,10 @@ const Iso = T.String({ maxLength: 40, description: 'ISO-8601 timestamp' });
 const MetaValue = T.Union([T.String({ maxLength: 4096 }), T.Number(), T.Boolean()]);
 export const Metadata = T.Record(T.String({ maxLength: 128 }), MetaValue);
 export const Priority = T.Union([T.Literal('critical'), T.Literal('high'), T.Literal('normal'), T.Literal('low')]);
-export const StageName = T.Union([
-  T.Literal('load'), T.Literal('extract'), T.Literal('split'), T.Literal('embed'), T.Literal('index'),
-]);
+/** A stage: the contract's `load`, `extract`, `split`, `embed`, `index`, and any stage added later. */
+export const StageName = T.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' });
+/** The contract's pipeline stages, in order. */
+export const PIPELINE_STAGES = ['load', 'extract', 'split', 'embed', 'index'] as const;
 export const ErrorBody = T.Object(
   { code: T.String({ maxLength: 64 }), message: T.String({ maxLength: 8192 }), retryable: T.Optional(T.Boolean()), details: T.Optional(T.Unknown()) },
   { additionalProperties: false },
@@ -136,3 +137,11 @@ export const TuneRequest = defineKind(
     { additionalProperties: false },
   ),
 );
+
+/** `docflow.control.tune` reply: the stage's settings now in force. */
+export const TuneReply = defineKind(
+  'tune-reply',
+  T.Object({ stage: T.String(), settings: T.Record(T.String(), T.Union([T.Number(), T.String(), T.Boolean()])) }, { additionalProperties: false }),
+);
+export type TuneRequestMessage = MessageOf<typeof TuneRequest>;
+export type TuneReplyMessage = MessageOf<typeof TuneReply>;
