@@ -1,0 +1,63 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { DocflowError } from '../../errors/index.js';
+import { StatusReply, StatusRequest, type StatusReplyMessage } from '../../messages/index.js';
+import { commandConfig, connectClient, type GlobalOptions } from '../context.js';
+import { EXIT } from '../exit.js';
+import { bytes, duration, table } from '../format.js';
+
+interface StatusOptions extends GlobalOptions {
+  json?: boolean;
+  waitMs?: string;
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('show the stages, memory and streams of a running docflow (asks docflow.status over NATS)')
+    .option('--json', 'print the raw status reply as JSON')
+    .option('--wait-ms <ms>', 'keep trying this long while docflow is not reachable yet', '0')
+    .action(async (opts: StatusOptions, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const config = commandConfig(all);
+      const reply = await fetchStatus(config, Number(all.waitMs ?? 0));
+      process.stdout.write(all.json ? `${JSON.stringify(reply, null, 2)}\n` : formatStatus(reply));
+      process.exitCode = EXIT.OK;
+    });
+}
+
+async function fetchStatus(config: ReturnType<typeof commandConfig>, waitMs: number): Promise<StatusReplyMessage> {
+  const deadline = Date.now() + (Number.isFinite(waitMs) ? waitMs : 0);
+  for (;;) {
+    try {
+      const t = await connectClient(config);
+      try {
+        return await t.request(t.subject('status'), StatusRequest, {}, StatusReply);
+      } finally {
+        await t.close();
+      }
+    } catch (err) {
+      const retry = err instanceof DocflowError && err.retryable && Date.now() < deadline;
+      if (!retry) throw err;
+      await sleep(200);
+    }
+  }
+}
+
+/** The status reply as a person reads it. */
+export function formatStatus(s: StatusReplyMessage): string {
+  const lines = [`docflow ${s.version}, up ${duration(s.uptimeMs)}`];
+  if (s.nats) lines.push(`nats: ${s.nats.server}${s.nats.jetstream ? ' (JetStream)' : ''}`);
+  lines.push(`memory: ${s.memory.level}, rss ${bytes(s.memory.rssBytes)}, heap ${bytes(s.memory.heapUsedBytes)}`);
+  if (s.stages.length === 0) lines.push('stages: none running');
+  else {
+    lines.push('stages:');
+    lines.push(table([['stage', 'state', 'restarts', 'in flight', 'pending', 'processed', 'failed', 'rate/s'],
+      ...s.stages.map((st) => [st.name, st.state, String(st.restarts), String(st.inFlight), String(st.pending), String(st.processed), String(st.failed), st.rate.toFixed(1)])]));
+  }
+  if (s.streams?.length) {
+    lines.push('streams:');
+    lines.push(table(s.streams.map((st) => [st.name, `${st.messages} messages`, bytes(st.bytes)])));
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../runtime/version.js';
+import { registerStatus } from './commands/status.js';
+import { registerUp } from './commands/up.js';
+import { EXIT, reportError } from './exit.js';
+
+/** The `docflow` program; exported so tests can run it in-process. */
+export function buildProgram(): Command {
+  const program = new Command('docflow')
+    .description('turn piles of documents into searchable knowledge, on NATS JetStream')
+    .version(VERSION)
+    .option('-c, --config <file>', 'YAML config merged over config/default.yaml (also DOCFLOW_CONFIG)')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerUp(program);
+  registerStatus(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return Number(process.exitCode ?? EXIT.OK);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+    }
+    return reportError(err);
+  }
+}
+
+const code = await main(process.argv);
+process.exitCode = code;

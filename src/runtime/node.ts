@@ -1,0 +1,167 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { createStatusActor } from '../../actors/status/status.actor.js';
+import { createTuneActor } from '../../actors/control/tune.actor.js';
+import { DocflowMetrics } from '../metrics/metrics.js';
+import { serveMetrics } from '../metrics/server.js';
+import { StageHost } from './stage-host.js';
+import type { StageDefinition } from './stage/types.js';
+import { actorEndpoint } from '../actor/serve.js';
+import { PACKAGE_ROOT, streamName, type Config } from '../config/load.js';
+import { startNatsServer, type RunningNatsServer } from '../embedded/nats-server.js';
+import type { Logger } from '../log.js';
+import { StatusReply, StatusRequest, TuneReply, TuneRequest, type MessageKind } from '../messages/index.js';
+import { Transport } from '../transport/index.js';
+import { natsDataDir, runFile } from './endpoints.js';
+import { VERSION } from './version.js';
+
+/**
+ * One docflow process as `docflow up` runs it: the embedded services it needs (when no URL is
+ * configured), the connection, the streams, and the actors. Resources are released in reverse order.
+ */
+export class DocflowNode implements AsyncDisposable {
+  readonly #cleanup: Array<{ what: string; fn: () => Promise<void> | void }> = [];
+  readonly #abort = new AbortController();
+  #closing: Promise<void> | undefined;
+  #transport: Transport | undefined;
+  #nats: RunningNatsServer | undefined;
+  #host: StageHost | undefined;
+  #metricsUrl: string | undefined;
+
+  private constructor(readonly config: Readonly<Config>, readonly log: Logger, private readonly stages: StageDefinition<MessageKind, MessageKind>[]) {}
+
+  /** Start everything; on failure, what was started is stopped again before the error is thrown. */
+  static async start(config: Readonly<Config>, log: Logger, opts: { stages?: StageDefinition<MessageKind, MessageKind>[] } = {}): Promise<DocflowNode> {
+    const node = new DocflowNode(config, log, opts.stages ?? []);
+    try {
+      await node.#start();
+    } catch (err) {
+      await node.close();
+      throw err;
+    }
+    return node;
+  }
+
+  get transport(): Transport {
+    if (!this.#transport) throw new Error('node not started');
+    return this.#transport;
+  }
+
+  /** The NATS server URL in use. */
+  get natsUrl(): string {
+    return this.#nats?.url ?? this.config.nats.servers[0] ?? '';
+  }
+
+  /** The supervised stages of this process. */
+  get host(): StageHost {
+    if (!this.#host) throw new Error('node not started');
+    return this.#host;
+  }
+
+  /** Where /metrics is served, when enabled. */
+  get metricsUrl(): string | undefined {
+    return this.#metricsUrl;
+  }
+
+  /** Monitoring URL of the embedded nats-server, if docflow started one. */
+  get natsMonitorUrl(): string | undefined {
+    return this.#nats?.monitorUrl;
+  }
+
+  async #start(): Promise<void> {
+    const { config, log } = this;
+    let servers = config.nats.servers;
+    if (servers.length === 0) {
+      const emb = config.nats.embedded;
+      const nats = await startNatsServer({
+        binary: emb.binary,
+        configFile: resolve(PACKAGE_ROOT, emb.configFile),
+        workDir: natsDataDir(config),
+        host: emb.host,
+        port: emb.port,
+        monitorPort: emb.monitorPort,
+        user: config.nats.user || undefined,
+        password: config.nats.password || undefined,
+        startTimeoutMs: emb.startTimeoutMs,
+      });
+      this.#nats = nats;
+      this.#defer('embedded nats-server', () => nats.stop());
+      const file = runFile(config);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify({ url: nats.url, monitorUrl: nats.monitorUrl, pid: process.pid }));
+      this.#defer('run file', () => rmSync(file, { force: true }));
+      log.info({ url: nats.url, monitor: nats.monitorUrl, log: nats.logFile }, 'embedded nats-server started');
+      servers = [nats.url];
+    }
+    const transport = await Transport.connect(config, { servers, log: log.child({ component: 'transport' }) });
+    this.#transport = transport;
+    this.#defer('transport', () => transport.close());
+    const topology = await transport.ensureTopology();
+    log.info(topology, 'streams and consumers ready');
+
+    const host = new StageHost(config, transport, log);
+    this.#host = host;
+    this.#defer('stages', () => host.close());
+    for (const def of this.stages) await host.add(def);
+    await host.start();
+
+    const status = createStatusActor({
+      version: VERSION,
+      startedAt: Date.now(),
+      stages: () => host.figures(),
+      memory: () => {
+        const m = host.memory.snapshot();
+        return { level: m.level, rssBytes: m.rssBytes, heapUsedBytes: m.heapUsedBytes, slopeBytesPerSec: m.slopeBytesPerSec, limitBytes: m.limitBytes };
+      },
+      nats: () => transport.info(),
+      streams: () => this.#streamFigures(),
+    });
+    const tune = createTuneActor({ names: () => host.names(), tune: (stage, patch) => ({ ...host.tune(stage, patch) }) });
+    const endpoint = { log, signal: this.#abort.signal };
+    await transport.serve({ name: 'docflow-control', version: VERSION, description: 'docflow status and control' }, [
+      actorEndpoint(status, { subject: transport.subject('status'), request: StatusRequest, reply: StatusReply, ...endpoint }),
+      actorEndpoint(tune, { subject: transport.subject('control.tune'), request: TuneRequest, reply: TuneReply, ...endpoint }),
+    ]);
+
+    if (config.metrics.enabled) {
+      const metrics = new DocflowMetrics({ stages: () => host.figures(), memory: () => host.memory.snapshot() });
+      const server = await serveMetrics(() => metrics.text(), config.metrics.host, config.metrics.port);
+      this.#metricsUrl = server.url;
+      this.#defer('metrics server', () => server.close());
+      log.info({ url: `${server.url}/metrics` }, 'metrics served');
+    }
+  }
+
+  async #streamFigures(): Promise<Array<{ name: string; messages: number; bytes: number }>> {
+    const out = [];
+    for (const key of Object.keys(this.config.streams)) {
+      const name = streamName(this.config, key);
+      const info = await this.transport.jsm.streams.info(name).catch(() => undefined);
+      out.push({ name, messages: info?.state.messages ?? 0, bytes: info?.state.bytes ?? 0 });
+    }
+    return out;
+  }
+
+  #defer(what: string, fn: () => Promise<void> | void): void {
+    this.#cleanup.push({ what, fn });
+  }
+
+  /** Stop in reverse start order; each step logs its failure and the rest still run. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#abort.abort();
+      for (const { what, fn } of this.#cleanup.reverse()) {
+        try {
+          await fn();
+        } catch (err) {
+          this.log.warn({ err, what }, 'cleanup step failed');
+        }
+      }
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

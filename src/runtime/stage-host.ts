@@ -1,0 +1,136 @@
+import type { Subscription } from 'rxjs';
+import type { Config } from '../config/load.js';
+import { stageSettings } from '../config/load.js';
+import { DocflowError } from '../errors/index.js';
+import type { Logger } from '../log.js';
+import { MemoryMonitor, memoryPolicy, type MemoryPolicy } from '../memory/index.js';
+import type { MessageKind } from '../messages/index.js';
+import type { StageFigures } from '../metrics/metrics.js';
+import { Supervisor } from '../supervisor/index.js';
+import type { Transport } from '../transport/index.js';
+import { StageRunner } from './stage/runner.js';
+import type { StageDefinition, StageSettings } from './stage/types.js';
+
+type AnyRunner = StageRunner<MessageKind, MessageKind>;
+
+/**
+ * The stages of one process under supervision: a one-for-one supervisor over the stage runners, the
+ * memory monitor with its policy (shrink the heaviest stage's credit at `high`, restart it at
+ * `critical`), and the figures that status, tuning and metrics read.
+ */
+export class StageHost implements AsyncDisposable {
+  readonly supervisor: Supervisor;
+  readonly memory: MemoryMonitor;
+  readonly #runners = new Map<string, AnyRunner>();
+  readonly #shrunk = new Map<string, number>();
+  #policy: MemoryPolicy | undefined;
+  #events: Subscription | undefined;
+  #closing: Promise<void> | undefined;
+
+  constructor(private readonly config: Readonly<Config>, private readonly transport: Transport, private readonly log: Logger) {
+    const s = config.supervisor;
+    this.supervisor = new Supervisor({
+      restart: { minDelayMs: s.minDelayMs, maxDelayMs: s.maxDelayMs, jitter: s.jitter },
+      intensity: { maxRestarts: s.maxRestarts, periodMs: s.periodMs },
+      logger: log.child({ component: 'supervisor' }),
+    });
+    const m = config.memory;
+    this.memory = new MemoryMonitor({
+      intervalMs: m.intervalMs, historySize: m.historySize, limitBytes: m.limitBytes, highRatio: m.highRatio,
+      minSystemFreeBytes: m.minSystemFreeBytes, logger: log,
+    });
+  }
+
+  /** Add a stage (started with the host, or at once if the host runs). */
+  async add<In extends MessageKind, Out extends MessageKind>(def: StageDefinition<In, Out>, patch: Partial<StageSettings> = {}): Promise<StageRunner<In, Out>> {
+    if (this.#runners.has(def.name)) throw new DocflowError('ERR_INTERNAL', `stage ${def.name} added twice`);
+    const runner = new StageRunner(def, this.transport, { ...stageSettings(this.config, def.name), ...patch }, this.log);
+    this.#runners.set(def.name, runner as unknown as AnyRunner);
+    this.memory.addSource(def.name, () => runner.memoryBytes());
+    await this.supervisor.add(runner);
+    return runner;
+  }
+
+  /** Start the monitor, its policy and every stage. */
+  async start(): Promise<void> {
+    this.memory.start();
+    const m = this.config.memory;
+    this.#policy = memoryPolicy(this.memory, {
+      criticalCooldownMs: m.criticalCooldownMs,
+      logger: this.log,
+      onHigh: (heaviest) => heaviest && this.#shrink(heaviest.name, m.highCreditFactor),
+      onNormal: () => this.#restoreCredits(),
+      onCritical: async (heaviest) => {
+        if (heaviest && this.#runners.has(heaviest.name)) await this.supervisor.restart(heaviest.name, 'memory');
+      },
+    });
+    this.#events = this.supervisor.events$.subscribe((e) => this.log.warn({ event: e.type, stage: e.child }, `stage ${e.child} ${e.type}`));
+    await this.supervisor.start();
+  }
+
+  names(): string[] {
+    return [...this.#runners.keys()];
+  }
+
+  runner(name: string): AnyRunner | undefined {
+    return this.#runners.get(name);
+  }
+
+  /** Apply settings to a running stage; returns what is now in force. */
+  tune(name: string, patch: Partial<StageSettings>): StageSettings {
+    const r = this.#runners.get(name);
+    if (!r) throw new DocflowError('ERR_STAGE_UNKNOWN', `no stage "${name}" runs here`);
+    if (patch.concurrency !== undefined) this.#shrunk.delete(name); // an operator's choice wins over the memory policy
+    return { ...r.tune(patch) };
+  }
+
+  /** Per stage: supervision state and restarts, runner counters, and the consumer backlog. */
+  async figures(): Promise<Array<StageFigures & { rate: number }>> {
+    const status = new Map(this.supervisor.status().map((c) => [c.name, c]));
+    const out = [];
+    for (const [name, r] of this.#runners) {
+      const st = r.stats();
+      const sup = status.get(name);
+      const pending = await this.#pending(r);
+      out.push({ name, state: sup?.state ?? st.state, restarts: sup?.restarts ?? 0, inFlight: st.inFlight, pending, processed: st.processed, failed: st.failed, retried: st.retried, rate: st.rate });
+    }
+    return out;
+  }
+
+  async #pending(r: AnyRunner): Promise<number> {
+    const c = r.def.consumer;
+    const keys = typeof c === 'string' ? [c] : Object.values(c);
+    let n = 0;
+    for (const k of keys) n += (await this.transport.consumerFigures(k).catch(() => ({ pending: 0 }))).pending;
+    return n;
+  }
+
+  #shrink(name: string, factor: number): void {
+    const r = this.#runners.get(name);
+    if (!r || this.#shrunk.has(name)) return;
+    const before = r.settings.concurrency;
+    this.#shrunk.set(name, before);
+    r.tune({ concurrency: Math.max(1, Math.floor(before * factor)) });
+    this.log.warn({ stage: name, from: before, to: r.settings.concurrency }, 'memory high: shrinking the heaviest stage\'s credit');
+  }
+
+  #restoreCredits(): void {
+    for (const [name, concurrency] of this.#shrunk) this.#runners.get(name)?.tune({ concurrency });
+    this.#shrunk.clear();
+  }
+
+  /** Stop the stages in reverse start order, then the monitor. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#policy?.close();
+      this.#events?.unsubscribe();
+      await this.supervisor.close();
+      await this.memory.close();
+    })();
+    return this.#closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,224 @@
+import { from, mergeMap, type Subscription } from 'rxjs';
+import type { ActorContext } from '../../actor/types.js';
+import { DocflowError, toDocflowError, type ErrorInfo } from '../../errors/index.js';
+import type { Logger } from '../../log.js';
+import { DeadLetter, Result, type MessageKind, type MessageOf } from '../../messages/index.js';
+import type { Delivery, PullConsumer, Transport } from '../../transport/index.js';
+import { PRIORITIES, type Priority } from '../../scheduler/priority.js';
+import { levelCredit, PrioritySource } from './priority-source.js';
+import { retryDelayMs } from './backoff.js';
+import { RateWindow } from './rate.js';
+import type { StageDefinition, StageSettings, StageStats } from './types.js';
+
+type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/**
+ * Runs one stage: pulls from its durable consumer within credit, hands each message to the actor,
+ * publishes the outputs, and acks only after JetStream has stored them. Retryable failures are
+ * nak'ed with backoff; the rest (and the last attempt) go to `dlq.<stage>` with a `failed` result.
+ */
+export class StageRunner<In extends MessageKind, Out extends MessageKind> {
+  #state: State = 'idle';
+  #settings: StageSettings;
+  #source: PullConsumer<In> | PrioritySource<In> | undefined;
+  #sub: Subscription | undefined;
+  #abort = new AbortController();
+  #advisories: Array<{ stop(): void }> = [];
+  readonly #inFlight = new Map<Delivery<MessageOf<In>>, AbortController>();
+  readonly #window = new RateWindow();
+  readonly #counts = { processed: 0, failed: 0, retried: 0, deadLettered: 0 };
+  readonly #maxDeliver: number;
+  readonly #log: Logger;
+
+  constructor(
+    readonly def: StageDefinition<In, Out>,
+    private readonly transport: Transport,
+    settings: StageSettings,
+    log: Logger,
+  ) {
+    this.#settings = { ...settings };
+    this.#log = log.child({ stage: def.name });
+    const first = this.#consumerKeys()[0]!;
+    const consumer = transport.config.consumers[first];
+    if (!consumer) throw new DocflowError('ERR_TRANSPORT_TOPOLOGY', `stage ${def.name}: no consumer "${first}" in the config`);
+    this.#maxDeliver = consumer.maxDeliver;
+  }
+
+  get name(): string { return this.def.name; }
+  get settings(): Readonly<StageSettings> { return this.#settings; }
+
+  /** Start pulling. `crashed` is called if the pipeline itself fails (the supervisor restarts us). */
+  async start(ctx: { crashed(err: unknown): void } = { crashed: () => undefined }): Promise<void> {
+    this.#state = 'starting';
+    this.#abort = new AbortController();
+    this.#source = await this.#openSource();
+    this.#advisories = this.#consumerKeys().map((key) => this.transport.onMaxDeliveries(key, (a) => this.#deadLetterCrashed(a.streamSeq, a.deliveries)));
+    // The source yields only within credit, so mergeMap never buffers: credit is the backpressure.
+    this.#sub = from(this.#source)
+      .pipe(mergeMap((d) => this.#handle(d)))
+      .subscribe({ error: (err: unknown) => ctx.crashed(err) });
+    this.#state = 'running';
+  }
+
+  /**
+   * Drain: stop pulling, let in-flight work finish within the grace period, then abort it and nak
+   * what is left so that JetStream redelivers it (to us after a restart, or to another worker).
+   */
+  async stop(reason = 'stop'): Promise<void> {
+    if (this.#state === 'stopped' || this.#state === 'idle') return;
+    this.#state = 'stopping';
+    this.#log.info({ reason, inFlight: this.#inFlight.size }, 'stage stopping');
+    for (const a of this.#advisories.splice(0)) a.stop();
+    await this.#source?.close();
+    const deadline = Date.now() + this.#settings.drainGraceMs;
+    while (this.#inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const [d, ac] of this.#inFlight) {
+      ac.abort(new DocflowError('ERR_ABORTED', `stage ${this.def.name} ${reason}`));
+      d.nak(0);
+    }
+    this.#inFlight.clear();
+    this.#abort.abort();
+    this.#sub?.unsubscribe();
+    this.#state = 'stopped';
+  }
+
+  /** Change settings while running; credit changes apply as in-flight work settles. */
+  tune(patch: Partial<StageSettings>): Readonly<StageSettings> {
+    this.#settings = { ...this.#settings, ...patch };
+    this.#source?.setCredit(this.#credit());
+    return this.#settings;
+  }
+
+  stats(): StageStats {
+    return { name: this.def.name, state: this.#state, inFlight: this.#inFlight.size, ...this.#counts, rate: this.#window.rate(), meanMs: this.#window.meanMs() };
+  }
+
+  /** Bytes of input held right now (for the memory monitor). */
+  memoryBytes(): number {
+    return this.#source?.inFlightBytes ?? 0;
+  }
+
+  /** Deliveries waiting locally per priority level (only with one consumer per level). */
+  buffered(): Record<Priority, number> | undefined {
+    return this.#source instanceof PrioritySource ? this.#source.buffered() : undefined;
+  }
+
+  #consumerKeys(): string[] {
+    const c = this.def.consumer;
+    return typeof c === 'string' ? [c] : PRIORITIES.map((p) => c[p]);
+  }
+
+  async #openSource(): Promise<PullConsumer<In> | PrioritySource<In>> {
+    const c = this.def.consumer;
+    if (typeof c === 'string') return this.transport.pull(c, this.def.input, this.#credit());
+    const pulls = {} as Record<Priority, PullConsumer<In>>;
+    for (const p of PRIORITIES) pulls[p] = await this.transport.pull(c[p], this.def.input, levelCredit(this.#credit()));
+    return new PrioritySource(pulls, { concurrency: this.#settings.concurrency, starvationLimit: this.#settings.starvationLimit ?? 8, keepAliveMs: this.#settings.progressIntervalMs });
+  }
+
+  #credit() {
+    return { maxMessages: this.#settings.concurrency, maxBytes: this.#settings.maxBytesInFlight };
+  }
+
+  async #handle(d: Delivery<MessageOf<In>>): Promise<void> {
+    const started = performance.now();
+    const ac = new AbortController();
+    this.#inFlight.set(d, ac);
+    const docId = safeDocId(() => this.def.docId(d.message));
+    const log = this.#log.child({ docId, seq: d.streamSeq, attempt: d.deliveryCount });
+    const progress = setInterval(() => d.working(), this.#settings.progressIntervalMs);
+    const timeout = setTimeout(() => ac.abort(new DocflowError('ERR_STAGE_TIMEOUT', `stage ${this.def.name} took longer than ${this.#settings.taskTimeoutMs} ms`)), this.#settings.taskTimeoutMs);
+    try {
+      if (d.error) throw d.error;
+      const input = d.message as MessageOf<In>;
+      const ctx: ActorContext = { signal: ac.signal, log, attempt: d.deliveryCount, emit: (event) => log.debug({ event }, 'actor event') };
+      const outputs = await abortable(this.def.actor.handle(input, ctx), ac.signal);
+      const acks = [];
+      for (const [i, out] of outputs.entries()) {
+        const e = this.def.route(out, input, i);
+        acks.push((await this.transport.send(e.subject, this.def.output, e.message, e.msgId ? { msgId: e.msgId } : {})).acked);
+      }
+      await Promise.all(acks);
+      if (docId) await this.#result(docId, { status: 'stage', attempt: d.deliveryCount, elapsedMs: performance.now() - started });
+      if (!d.settled) await d.ack();
+      this.#counts.processed++;
+      this.#window.record(performance.now() - started);
+    } catch (err) {
+      if (!d.settled) await this.#fail(d, docId, toDocflowError(err), log, performance.now() - started);
+    } finally {
+      clearInterval(progress);
+      clearTimeout(timeout);
+      this.#inFlight.delete(d);
+    }
+  }
+
+  async #fail(d: Delivery<MessageOf<In>>, docId: string | undefined, e: DocflowError, log: Logger, elapsedMs: number): Promise<void> {
+    if (this.#state === 'stopping' && e.code === 'ERR_ABORTED') return; // stop() naks it
+    if (e.retryable && d.deliveryCount < this.#maxDeliver) {
+      const s = this.#settings;
+      const delay = retryDelayMs(d.deliveryCount, s.retryBaseDelayMs, s.retryMaxDelayMs, s.retryJitter);
+      log.warn({ err: e.toInfo(), delayMs: delay }, 'retryable failure; redelivering');
+      this.#counts.retried++;
+      d.nak(delay);
+      return;
+    }
+    log.error({ err: e.toInfo() }, 'message failed; dead-lettering');
+    try {
+      await this.#deadLetter(d.streamSeq, d.subject, d.body, d.headers, e.toInfo(), d.deliveryCount, docId, elapsedMs);
+      d.term(e.code);
+    } catch (pubErr) {
+      // Could not record the failure: leave it to redelivery rather than lose it.
+      log.error({ err: toDocflowError(pubErr).toInfo() }, 'dead-lettering failed; message will be redelivered');
+      d.nak(this.#settings.retryBaseDelayMs);
+    }
+  }
+
+  async #deadLetter(seq: number, subject: string, body: Uint8Array, headers: Record<string, string>, error: ErrorInfo, attempt: number, docId: string | undefined, elapsedMs: number): Promise<void> {
+    const { details: _d, ...plain } = error;
+    const { 'docflow-claim': _claim, ...originalHeaders } = headers; // the body below is already the resolved one
+    await this.transport.publish(this.transport.subject(`dlq.${this.def.name}`), DeadLetter, {
+      stage: this.def.name, subject, ...(docId ? { docId } : {}), error: plain, attempt, original: body, originalHeaders, at: new Date().toISOString(),
+    }, { msgId: `dlq:${this.def.name}:${seq}` }); // a repeat after a crash between publish and term is dropped
+    this.#counts.failed++;
+    this.#counts.deadLettered++;
+    if (docId) await this.#result(docId, { status: 'failed', error: { code: error.code, message: error.message, retryable: error.retryable }, attempt, elapsedMs });
+  }
+
+  /** A message that killed its worker every time: JetStream gave up on it without our catch block. */
+  async #deadLetterCrashed(seq: number, deliveries: number): Promise<void> {
+    const stored = await this.transport.getStored(this.def.stream, seq);
+    if (!stored) return;
+    let docId: string | undefined;
+    try {
+      docId = safeDocId(() => this.def.docId(this.transport.codec.decode(this.def.input, stored.body, stored.headers) as MessageOf<In>));
+    } catch {
+      docId = undefined;
+    }
+    const error = new DocflowError('ERR_STAGE_CRASHED', `stage ${this.def.name} died ${deliveries} times while handling this message`).toInfo();
+    await this.#deadLetter(seq, stored.subject, stored.body, stored.headers, error, deliveries, docId, 0);
+    await this.transport.deleteStored(this.def.stream, seq);
+  }
+
+  async #result(docId: string, fields: Partial<MessageOf<typeof Result>>): Promise<void> {
+    await this.transport.publish(this.transport.subject(`results.${docId}`), Result, { docId, stage: this.def.name, at: new Date().toISOString(), status: 'stage', ...fields });
+  }
+}
+
+function safeDocId(fn: () => string | undefined): string | undefined {
+  try {
+    const id = fn();
+    return id && /^[A-Za-z0-9_-]{1,128}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reject as soon as the signal aborts, even if the work ignores it. */
+function abortable<T>(work: Promise<T> | T, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    Promise.resolve(work).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
