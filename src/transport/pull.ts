@@ -32,7 +32,10 @@ export interface Delivery<M> {
   readonly message: M | undefined;
   readonly error: DocflowError | undefined;
   readonly settled: boolean;
-  /** Acknowledge and wait for the server to confirm it. */
+  /**
+   * Acknowledge. Not confirmed by the server: a lost ack means a redelivery, which the stages make
+   * harmless (outputs carry de-duplication ids). Confirming would cost a round trip per message.
+   */
   ack(): Promise<void>;
   /** Ask for redelivery after `delayMs`. */
   nak(delayMs?: number): void;
@@ -163,7 +166,7 @@ export class PullConsumer<K extends MessageKind> implements AsyncIterable<Delive
       get settled() { return settled; },
       ack: async () => {
         if (!settle()) return;
-        await m.ackAck();
+        m.ack();
       },
       nak: (delayMs?: number) => { if (settle()) m.nak(delayMs); },
       term: (reason?: string) => { if (settle()) m.term(reason); },

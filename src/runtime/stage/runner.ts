@@ -24,6 +24,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
   #sub: Subscription | undefined;
   #abort = new AbortController();
   #advisories: Array<{ stop(): void }> = [];
+  #progress: ReturnType<typeof setInterval> | undefined;
   readonly #inFlight = new Map<Delivery<MessageOf<In>>, AbortController>();
   readonly #window = new RateWindow();
   readonly #counts = { processed: 0, failed: 0, retried: 0, deadLettered: 0 };
@@ -50,6 +51,9 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
   /** Start pulling. `crashed` is called if the pipeline itself fails (the supervisor restarts us). */
   async start(ctx: { crashed(err: unknown): void } = { crashed: () => undefined }): Promise<void> {
     this.#state = 'starting';
+    // One ticker for all in-flight work: long tasks tell JetStream they are alive, so they are not redelivered.
+    this.#progress = setInterval(() => { for (const d of this.#inFlight.keys()) d.working(); }, this.#settings.progressIntervalMs);
+    this.#progress.unref();
     this.#abort = new AbortController();
     this.#source = await this.#openSource();
     this.#advisories = this.#consumerKeys().map((key) => this.transport.onMaxDeliveries(key, (a) => this.#deadLetterCrashed(a.streamSeq, a.deliveries)));
@@ -77,6 +81,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
       d.nak(0);
     }
     this.#inFlight.clear();
+    clearInterval(this.#progress);
     this.#abort.abort();
     this.#sub?.unsubscribe();
     this.#state = 'stopped';
@@ -125,13 +130,14 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     const ac = new AbortController();
     this.#inFlight.set(d, ac);
     const docId = safeDocId(() => this.def.docId(d.message));
-    const log = this.#log.child({ docId, seq: d.streamSeq, attempt: d.deliveryCount });
-    const progress = setInterval(() => d.working(), this.#settings.progressIntervalMs);
+    // A child logger costs more than the rest of a small message's handling: create it on first use.
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= this.#log.child({ docId, seq: d.streamSeq, attempt: d.deliveryCount }));
     const timeout = setTimeout(() => ac.abort(new DocflowError('ERR_STAGE_TIMEOUT', `stage ${this.def.name} took longer than ${this.#settings.taskTimeoutMs} ms`)), this.#settings.taskTimeoutMs);
     try {
       if (d.error) throw d.error;
       const input = d.message as MessageOf<In>;
-      const ctx: ActorContext = { signal: ac.signal, log, attempt: d.deliveryCount, emit: (event) => log.debug({ event }, 'actor event') };
+      const ctx: ActorContext = { signal: ac.signal, get log() { return log(); }, attempt: d.deliveryCount, emit: (event) => log().debug({ event }, 'actor event') };
       const outputs = await abortable(this.def.actor.handle(input, ctx), ac.signal);
       const acks = [];
       for (const [i, out] of outputs.entries()) {
@@ -144,9 +150,8 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
       this.#counts.processed++;
       this.#window.record(performance.now() - started);
     } catch (err) {
-      if (!d.settled) await this.#fail(d, docId, toDocflowError(err), log, performance.now() - started);
+      if (!d.settled) await this.#fail(d, docId, toDocflowError(err), log(), performance.now() - started);
     } finally {
-      clearInterval(progress);
       clearTimeout(timeout);
       this.#inFlight.delete(d);
     }
