@@ -19,7 +19,7 @@ export function reportError(err: unknown, out: NodeJS.WritableStream = process.s
   out.write(`docflow: ${e.message}\n`);
   if (e instanceof DocflowError && e.code !== 'ERR_INTERNAL') out.write(`  (${e.code}) ${e.hint}\n`);
   else if (err instanceof Error && err.stack) out.write(`${err.stack}\n`);
-  if (e.code.startsWith('ERR_CONFIG_')) return EXIT.USAGE;
+  if (e.code.startsWith('ERR_CONFIG_') || e.code === 'ERR_TUNE_INVALID') return EXIT.USAGE;
   if (UNREACHABLE_CODES.has(e.code)) return EXIT.UNREACHABLE;
   return EXIT.FAILED;
 }

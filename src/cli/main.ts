@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../runtime/version.js';
 import { registerStatus } from './commands/status.js';
+import { registerTune } from './commands/tune.js';
 import { registerUp } from './commands/up.js';
 import { EXIT, reportError } from './exit.js';
 
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerUp(program);
   registerStatus(program);
+  registerTune(program);
   return program;
 }
 

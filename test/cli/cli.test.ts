@@ -35,7 +35,7 @@ describe('docflow command line', function () {
   });
 
   it('has --help on the program and every command', async () => {
-    for (const args of [['--help'], ['up', '--help'], ['status', '--help']]) {
+    for (const args of [['--help'], ['up', '--help'], ['status', '--help'], ['tune', '--help']]) {
       const r = await run(args);
       assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stdout, /Usage: docflow/);
@@ -86,6 +86,12 @@ describe('docflow command line', function () {
     assert.match(human.stdout, /docflow \d+\.\d+\.\d+, up \d+s/);
     assert.match(human.stdout, /DOCFLOW_INGEST\s+0 messages/);
     assert.ok(existsSync(join(data, 'run', 'nats.json')));
+    const unknown = await run(['tune', 'nope.concurrency=2'], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /ERR_STAGE_UNKNOWN/);
+    const malformed = await run(['tune', 'concurrency'], env);
+    assert.equal(malformed.code, 2);
+    assert.match(malformed.stderr, /stage\.key=value/);
     const exited = new Promise<number | null>((r) => up!.on('exit', (code) => r(code)));
     up.kill('SIGTERM');
     assert.equal(await exited, 0, `up did not exit cleanly: ${out}`);
