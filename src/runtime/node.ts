@@ -124,7 +124,8 @@ export class DocflowNode implements AsyncDisposable {
     ]);
 
     if (config.metrics.enabled) {
-      const metrics = new DocflowMetrics({ stages: () => host.figures(), memory: () => host.memory.snapshot() });
+      const metrics = new DocflowMetrics({ stages: () => host.figures(), memory: () => host.memory.snapshot(), pools: () => host.pools() });
+      host.observe((stage, outcome, seconds) => metrics.observe(stage, outcome, seconds));
       const server = await serveMetrics(() => metrics.text(), config.metrics.host, config.metrics.port);
       this.#metricsUrl = server.url;
       this.#defer('metrics server', () => server.close());

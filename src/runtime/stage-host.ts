@@ -7,6 +7,7 @@ import { MemoryMonitor, memoryPolicy, type MemoryPolicy } from '../memory/index.
 import type { MessageKind } from '../messages/index.js';
 import type { StageFigures } from '../metrics/metrics.js';
 import { Supervisor } from '../supervisor/index.js';
+import type { WorkerPool } from '../pool/index.js';
 import type { Transport } from '../transport/index.js';
 import { StageRunner } from './stage/runner.js';
 import type { StageDefinition, StageSettings } from './stage/types.js';
@@ -23,6 +24,7 @@ export class StageHost implements AsyncDisposable {
   readonly memory: MemoryMonitor;
   readonly #runners = new Map<string, AnyRunner>();
   readonly #shrunk = new Map<string, number>();
+  readonly #pools = new Map<string, WorkerPool>();
   #policy: MemoryPolicy | undefined;
   #events: Subscription | undefined;
   #closing: Promise<void> | undefined;
@@ -51,6 +53,21 @@ export class StageHost implements AsyncDisposable {
     return runner;
   }
 
+  /**
+   * Register a stage's worker pool: its threads' heaps count in the memory monitor, its figures in
+   * status and metrics. The pool is closed with the host.
+   */
+  addPool(pool: WorkerPool): void {
+    const name = pool.stats().name;
+    this.#pools.set(name, pool);
+    this.memory.addSource(`pool:${name}`, () => pool.stats().workerHeapBytes.reduce((a, b) => a + b, 0));
+  }
+
+  /** Figures of the registered worker pools. */
+  pools(): Array<ReturnType<WorkerPool['stats']>> {
+    return [...this.#pools.values()].map((p) => p.stats());
+  }
+
   /** Start the monitor, its policy and every stage. */
   async start(): Promise<void> {
     this.memory.start();
@@ -74,6 +91,11 @@ export class StageHost implements AsyncDisposable {
 
   runner(name: string): AnyRunner | undefined {
     return this.#runners.get(name);
+  }
+
+  /** Be told each message's stage, outcome and duration (for the latency histogram). */
+  observe(fn: (stage: string, outcome: 'ok' | 'retry' | 'failed', seconds: number) => void): void {
+    for (const [name, r] of this.#runners) r.observe((outcome, seconds) => fn(name, outcome, seconds));
   }
 
   /** Apply settings to a running stage; returns what is now in force. */
@@ -125,6 +147,7 @@ export class StageHost implements AsyncDisposable {
       this.#policy?.close();
       this.#events?.unsubscribe();
       await this.supervisor.close();
+      for (const p of this.#pools.values()) await p.close().catch((err: unknown) => this.log.warn({ err }, 'closing a pool failed'));
       await this.memory.close();
     })();
     return this.#closing;

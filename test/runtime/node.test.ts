@@ -4,6 +4,7 @@ import { silentLogger } from '../../src/log.js';
 import { DocflowError } from '../../src/errors/index.js';
 import { Ingest, StatusReply, StatusRequest, TuneReply, TuneRequest, type MessageKind } from '../../src/messages/index.js';
 import { DocflowNode } from '../../src/runtime/node.js';
+import { WorkerPool } from '../../src/pool/index.js';
 import type { StageDefinition } from '../../src/runtime/stage/types.js';
 import { startNats, type NatsHarness } from '../harness/nats.js';
 import { streamCount, waitFor } from '../harness/streams.js';
@@ -26,6 +27,7 @@ describe('docflow node: supervised stages, status, tuning, metrics (real nats-se
 
   it('reports the stage in docflow.status and exposes it as Prometheus metrics', async () => {
     const n = await startNode();
+    n.host.addPool(new WorkerPool({ filename: new URL('../fixtures/workers/upper-worker.js', import.meta.url), name: 'upper', threads: 2 }));
     const t = n.transport;
     for (let i = 0; i < 5; i++) await t.publish(t.subject('work.in'), Ingest, { id: `s${i}`, text: 'hello' });
     await waitFor('5 outputs', async () => (await streamCount(t, 'OUT')) === 5);
@@ -40,6 +42,8 @@ describe('docflow node: supervised stages, status, tuning, metrics (real nats-se
     assert.match(text, /docflow_stage_processed_total\{stage="upper"\} 5/);
     assert.match(text, /docflow_stage_running\{stage="upper"\} 1/);
     assert.match(text, /docflow_memory_level\{level="normal"\} 1/);
+    assert.match(text, /docflow_pool_threads\{pool="upper"\} 2/);
+    assert.match(text, /docflow_stage_duration_seconds_count\{stage="upper",outcome="ok"\} 5/);
   });
 
   it('tunes a running stage over docflow.control.tune, and rejects bad settings with typed errors', async () => {

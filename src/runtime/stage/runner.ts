@@ -25,6 +25,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
   #abort = new AbortController();
   #advisories: Array<{ stop(): void }> = [];
   #progress: ReturnType<typeof setInterval> | undefined;
+  #observer: ((outcome: 'ok' | 'retry' | 'failed', seconds: number) => void) | undefined;
   readonly #inFlight = new Map<Delivery<MessageOf<In>>, AbortController>();
   readonly #window = new RateWindow();
   readonly #counts = { processed: 0, failed: 0, retried: 0, deadLettered: 0 };
@@ -98,6 +99,11 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     return { name: this.def.name, state: this.#state, inFlight: this.#inFlight.size, ...this.#counts, rate: this.#window.rate(), meanMs: this.#window.meanMs() };
   }
 
+  /** Be told the outcome and duration of every message (metrics). */
+  observe(fn: (outcome: 'ok' | 'retry' | 'failed', seconds: number) => void): void {
+    this.#observer = fn;
+  }
+
   /** Bytes of input held right now (for the memory monitor). */
   memoryBytes(): number {
     return this.#source?.inFlightBytes ?? 0;
@@ -149,6 +155,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
       if (!d.settled) await d.ack();
       this.#counts.processed++;
       this.#window.record(performance.now() - started);
+      this.#observer?.('ok', (performance.now() - started) / 1000);
     } catch (err) {
       if (!d.settled) await this.#fail(d, docId, toDocflowError(err), log(), performance.now() - started);
     } finally {
@@ -165,12 +172,14 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
       log.warn({ err: e.toInfo(), delayMs: delay }, 'retryable failure; redelivering');
       this.#counts.retried++;
       d.nak(delay);
+      this.#observer?.('retry', elapsedMs / 1000);
       return;
     }
     log.error({ err: e.toInfo() }, 'message failed; dead-lettering');
     try {
       await this.#deadLetter(d.streamSeq, d.subject, d.body, d.headers, e.toInfo(), d.deliveryCount, docId, elapsedMs);
       d.term(e.code);
+      this.#observer?.('failed', elapsedMs / 1000);
     } catch (pubErr) {
       // Could not record the failure: leave it to redelivery rather than lose it.
       log.error({ err: toDocflowError(pubErr).toInfo() }, 'dead-lettering failed; message will be redelivered');
