@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from '../log.js';
 import {
   assertFunction, assertLogger, assertNonNegativeInteger, assertObject, assertPositiveInteger, fillDefaults,
-} from '../supervisor/validate.js';
+} from '../util/validate.js';
 import { createSystemSampler, sampleProcessMemory } from './samplers.js';
 import type { ProcessMemory, SystemMemory } from './types.js';
 

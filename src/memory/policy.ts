@@ -1,7 +1,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import { toDocflowError } from '../errors/index.js';
 import { silentLogger, type Logger } from '../log.js';
-import { assertFunction, assertLogger, assertNonNegativeInteger, assertObject, fillDefaults } from '../supervisor/validate.js';
+import { assertFunction, assertLogger, assertNonNegativeInteger, assertObject, fillDefaults } from '../util/validate.js';
 import type { HeaviestSource, MemoryAlert } from './types.js';
 
 /** What to do at each level; each may be async (a rejection is logged). */

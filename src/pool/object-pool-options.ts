@@ -3,7 +3,7 @@ import { silentLogger, type Logger } from '../log.js';
 import {
   assertBoolean, assertFunction, assertLogger, assertNonEmptyString, assertNonNegativeInteger, assertPositiveInteger,
   fillDefaults,
-} from './validate.js';
+} from '../util/validate.js';
 
 /** How an `ObjectPool` makes, checks and disposes of its objects. */
 export interface ObjectFactory<T> {

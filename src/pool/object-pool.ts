@@ -3,7 +3,7 @@ import type { Logger } from '../log.js';
 import { nextMaxSize } from './autoscale.js';
 import { abortedError, acquireTimeoutError, poolClosedError, tooManyWaitersError } from './errors.js';
 import { fillObjectPoolOptions, type FilledObjectPoolOptions, type ObjectFactory, type ObjectPoolOptions } from './object-pool-options.js';
-import { assertPositiveInteger } from './validate.js';
+import { assertPositiveInteger } from '../util/validate.js';
 import { WaiterQueue } from './waiters.js';
 
 /** A snapshot of an `ObjectPool`. */

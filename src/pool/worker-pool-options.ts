@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from '../log.js';
 import {
   assertLogger, assertNonEmptyString, assertNonNegativeInteger, assertNonNegativeNumber, assertPositiveInteger,
   assertPositiveNumber, fillDefaults,
-} from './validate.js';
+} from '../util/validate.js';
 
 /** V8 limits of each worker thread (see `worker_threads.ResourceLimits`); a thread over them dies. */
 export interface WorkerResourceLimits {

@@ -3,7 +3,7 @@ import { DocflowError } from '../errors/index.js';
 import type { Logger } from '../log.js';
 import { abortedError, poolClosedError, queueFullError, taskTimeoutError, workerRejectionError } from './errors.js';
 import { UtilizationMeter } from './utilization.js';
-import { assertPositiveInteger } from './validate.js';
+import { assertPositiveInteger } from '../util/validate.js';
 import { isWorkerReply } from './worker-entry.js';
 import { fillWorkerPoolOptions, QUEUE_PER_THREAD, type FilledWorkerPoolOptions, type WorkerPoolOptions } from './worker-pool-options.js';
 import { WorkerSlot, type RecycleLimits, type RecycleReason, type SlotConfig } from './worker-slot.js';

@@ -1,7 +1,7 @@
 import { silentLogger, type Logger } from '../log.js';
 import {
   assertFunction, assertLogger, assertNonEmptyString, assertNonNegativeInteger, assertPositiveInteger, fillDefaults,
-} from '../pool/validate.js';
+} from '../util/validate.js';
 import { PRIORITIES, perPriority, type Priority } from './priority.js';
 
 /** The timer functions the scheduler uses; injectable so that tests run in virtual time. */

@@ -1,5 +1,5 @@
-import { retryDelayMs } from '../runtime/stage/backoff.js';
-import { assertPositiveInteger } from '../pool/validate.js';
+import { retryDelayMs } from '../util/backoff.js';
+import { assertPositiveInteger } from '../util/validate.js';
 import { runAttempt, type AttemptOutcome, type Task } from './attempt.js';
 import { attemptTimeoutError, isRetryable, schedulerClosedError, schedulerFullError, taskAbortedError } from './errors.js';
 import { LevelPicker } from './level-picker.js';

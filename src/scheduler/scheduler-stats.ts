@@ -1,4 +1,4 @@
-import { RateWindow } from '../runtime/stage/rate.js';
+import { RateWindow } from '../util/rate-window.js';
 import type { Priority } from './priority.js';
 
 /** A snapshot of a scheduler's counters. Counts are since construction. */

@@ -1,4 +1,4 @@
-export { backoffDelay, type BackoffSettings } from './backoff.js';
+export { backoffDelay, type BackoffSettings } from '../util/backoff.js';
 export { RestartWindow } from './intensity.js';
 export {
   fillSupervisorOptions, kSupervisorDefaults, type FilledSupervisorOptions, type IntensityOptions, type RestartOptions,

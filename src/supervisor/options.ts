@@ -3,7 +3,7 @@ import { silentLogger, type Logger } from '../log.js';
 import {
   assertFunction, assertLogger, assertNonNegativeInteger, assertNonNegativeNumber, assertNumberInRange, assertObject,
   assertPositiveInteger, fillDefaults,
-} from './validate.js';
+} from '../util/validate.js';
 
 /** How long to wait before starting a crashed child again: min·factor^attempt, capped, with jitter. */
 export interface RestartOptions {

@@ -1,7 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import { DocflowError, toDocflowError } from '../errors/index.js';
 import type { Logger } from '../log.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../util/backoff.js';
 import { SupervisedChild } from './child.js';
 import { fillSupervisorOptions, type FilledSupervisorOptions, type SupervisorOptions } from './options.js';
 import type { ChildStatus, RestartReason, Supervised, SupervisorEvent } from './types.js';

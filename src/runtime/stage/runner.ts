@@ -6,8 +6,8 @@ import { DeadLetter, Result, type MessageKind, type MessageOf } from '../../mess
 import type { Delivery, PullConsumer, Transport } from '../../transport/index.js';
 import { PRIORITIES, type Priority } from '../../scheduler/priority.js';
 import { levelCredit, PrioritySource } from './priority-source.js';
-import { retryDelayMs } from './backoff.js';
-import { RateWindow } from './rate.js';
+import { retryDelayMs } from '../../util/backoff.js';
+import { RateWindow } from '../../util/rate-window.js';
 import type { StageDefinition, StageSettings, StageStats } from './types.js';
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';

@@ -1,7 +1,7 @@
 /**
- * Option checks of the supervisor and the memory monitor. Each throws a `TypeError` naming the field
- * in piscina's words ("options.maxRestarts must be a non-negative integer"), so a bad option fails at
- * construction rather than at the first crash or sample.
+ * Option checks shared by the runtime's components (pools, supervisor, memory monitor, scheduler).
+ * Each throws a `TypeError` naming the field in piscina's words ("options.maxSize must be a positive
+ * integer"), so a bad option fails at construction, not later.
  */
 
 /** Throws unless `value` is an integer ≥ 0. */
@@ -27,6 +27,16 @@ export function assertPositiveNumber(field: string, value: unknown): asserts val
 /** Throws unless `value` is a number in [min, max]. */
 export function assertNumberInRange(field: string, value: unknown, min: number, max: number): asserts value is number {
   if (typeof value !== 'number' || !(value >= min && value <= max)) throw new TypeError(`${field} must be a number from ${min} to ${max}`);
+}
+
+/** Throws unless `value` is a non-empty string. */
+export function assertNonEmptyString(field: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${field} must be a non-empty string`);
+}
+
+/** Throws unless `value` is a boolean. */
+export function assertBoolean(field: string, value: unknown): asserts value is boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${field} must be a boolean`);
 }
 
 /** Throws unless `value` is a function. */

@@ -32,3 +32,11 @@ function undisturbedDelay(attempt: number, { minDelayMs: min, maxDelayMs: max, f
   // For a huge n, factor^n overflows to Infinity; min > 0 keeps the product Infinity, which the cap takes.
   return Math.min(max, min * factor ** n);
 }
+
+/**
+ * Redelivery delay of a retryable failure on delivery `attempt` (1-based): base·2^(attempt-1), capped
+ * at max, spread by ±jitter. The same curve as restarts, counted from the first delivery.
+ */
+export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, jitter: number, random: () => number = Math.random): number {
+  return Math.min(maxMs, backoffDelay(attempt - 1, { minDelayMs: baseMs, maxDelayMs: maxMs, jitter, factor: 2 }, random));
+}
