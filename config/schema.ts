@@ -43,6 +43,16 @@ export const StageSettingsSchema = Obj({
   retryJitter: T.Number({ minimum: 0, maximum: 1, description: 'spread of the delay, as a fraction' }),
 });
 
+export const PoolSettingsSchema = Obj({
+  threads: Int(1, 256, 'worker threads of the stage (tunable at run time)'),
+  maxQueue: Int(0, 1_000_000, 'tasks waiting for a thread; 0 = four per thread'),
+  taskTimeoutMs: Int(0, 3_600_000, 'a task running longer on its thread is killed; 0 = no limit'),
+  recycleAfterTasks: Int(0, Number.MAX_SAFE_INTEGER, 'replace a thread after this many tasks; 0 = never'),
+  recycleOnHeapGrowthMb: Int(0, 1_000_000, 'replace a thread whose heap grew by this much; 0 = off'),
+  maxOldGenerationSizeMb: Int(0, 1_000_000, 'heap limit of each thread; 0 = Node\'s default'),
+  closeGraceMs: Int(0, 600_000, 'on close, time for running tasks before their threads are killed'),
+});
+
 export const ConfigSchema = Obj({
   subjectPrefix: Token,
   dataDir: T.String({ minLength: 1, description: 'where embedded services keep their data' }),
@@ -110,6 +120,8 @@ export const ConfigSchema = Obj({
     host: T.String({ minLength: 1, description: 'listen address (loopback by default)' }),
     port: Int(0, 65_535, 'listen port; 0 = any free port'),
   }),
+  poolDefaults: PoolSettingsSchema,
+  pools: T.Record(Token, T.Partial(PoolSettingsSchema), { description: 'per stage pool, what differs from poolDefaults' }),
   stageDefaults: StageSettingsSchema,
   stages: T.Record(Token, T.Partial(StageSettingsSchema), { description: 'per stage, what differs from stageDefaults' }),
 });
@@ -119,6 +131,7 @@ export type Config = Static<typeof ConfigSchema>;
 export type StreamConfig = Static<typeof StreamSchema>;
 export type ConsumerConfig = Static<typeof ConsumerSchema>;
 export type StageSettingsConfig = Static<typeof StageSettingsSchema>;
+export type PoolSettingsConfig = Static<typeof PoolSettingsSchema>;
 
 /**
  * The environment variables docflow reads, and the key each one sets. Nothing else in the

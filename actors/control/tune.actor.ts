@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { Type } from '@sinclair/typebox';
-import { StageSettingsSchema } from '../../config/schema.js';
+import { PoolSettingsSchema, StageSettingsSchema } from '../../config/schema.js';
 import type { Actor } from '../../src/actor/types.js';
 import { DocflowError } from '../../src/errors/index.js';
 import type { TuneReplyMessage, TuneRequestMessage } from '../../src/messages/index.js';
@@ -12,7 +12,8 @@ export interface TunableStages {
   tune(stage: string, patch: Record<string, number>): Record<string, number>;
 }
 
-const Patch = Type.Partial(StageSettingsSchema);
+// What can change at run time: the stage's settings, and the threads of its worker pool.
+const Patch = Type.Partial(Type.Composite([StageSettingsSchema, Type.Pick(PoolSettingsSchema, ['threads'])], { additionalProperties: false }));
 
 /**
  * Answers `docflow.control.tune`: validates the settings against the stage settings schema (same

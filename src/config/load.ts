@@ -73,6 +73,11 @@ export function stageSettings(config: Pick<Config, 'stageDefaults' | 'stages'>, 
   return { ...config.stageDefaults, ...config.stages[stage] } as Config['stageDefaults'];
 }
 
+/** The settings of one stage's worker pool: poolDefaults with that pool's overrides. */
+export function poolSettings(config: Pick<Config, 'poolDefaults' | 'pools'>, name: string): Config['poolDefaults'] {
+  return { ...config.poolDefaults, ...config.pools[name] } as Config['poolDefaults'];
+}
+
 /** The JetStream stream name for a configured stream key: `INGEST` → `DOCFLOW_INGEST`. */
 export function streamName(config: Pick<Config, 'subjectPrefix'>, key: string): string {
   return `${config.subjectPrefix.toUpperCase()}_${key}`;

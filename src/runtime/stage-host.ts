@@ -1,13 +1,13 @@
 import type { Subscription } from 'rxjs';
 import type { Config } from '../config/load.js';
-import { stageSettings } from '../config/load.js';
+import { poolSettings, stageSettings } from '../config/load.js';
 import { DocflowError } from '../errors/index.js';
 import type { Logger } from '../log.js';
 import { MemoryMonitor, memoryPolicy, type MemoryPolicy } from '../memory/index.js';
 import type { MessageKind } from '../messages/index.js';
 import type { StageFigures } from '../metrics/metrics.js';
 import { Supervisor } from '../supervisor/index.js';
-import type { WorkerPool } from '../pool/index.js';
+import { WorkerPool } from '../pool/index.js';
 import type { Transport } from '../transport/index.js';
 import { StageRunner } from './stage/runner.js';
 import type { StageDefinition, StageSettings } from './stage/types.js';
@@ -63,6 +63,19 @@ export class StageHost implements AsyncDisposable {
     this.memory.addSource(`pool:${name}`, () => pool.stats().workerHeapBytes.reduce((a, b) => a + b, 0));
   }
 
+  /** Create the worker pool of a CPU stage from `poolDefaults` and `pools.<name>`, and register it. */
+  createPool(name: string, filename: string | URL): WorkerPool {
+    const p = poolSettings(this.config, name);
+    const pool = new WorkerPool({
+      filename, name, threads: p.threads, taskTimeoutMs: p.taskTimeoutMs, recycleAfterTasks: p.recycleAfterTasks,
+      recycleOnHeapGrowthMb: p.recycleOnHeapGrowthMb, closeGraceMs: p.closeGraceMs, logger: this.log,
+      ...(p.maxQueue > 0 ? { maxQueue: p.maxQueue } : {}),
+      ...(p.maxOldGenerationSizeMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: p.maxOldGenerationSizeMb } } : {}),
+    });
+    this.addPool(pool);
+    return pool;
+  }
+
   /** Figures of the registered worker pools. */
   pools(): Array<ReturnType<WorkerPool['stats']>> {
     return [...this.#pools.values()].map((p) => p.stats());
@@ -99,11 +112,17 @@ export class StageHost implements AsyncDisposable {
   }
 
   /** Apply settings to a running stage; returns what is now in force. */
-  tune(name: string, patch: Partial<StageSettings>): StageSettings {
+  tune(name: string, patch: Partial<StageSettings> & { threads?: number }): StageSettings & { threads?: number } {
     const r = this.#runners.get(name);
     if (!r) throw new DocflowError('ERR_STAGE_UNKNOWN', `no stage "${name}" runs here`);
-    if (patch.concurrency !== undefined) this.#shrunk.delete(name); // an operator's choice wins over the memory policy
-    return { ...r.tune(patch) };
+    const { threads, ...settings } = patch;
+    const pool = this.#pools.get(name);
+    if (threads !== undefined) {
+      if (!pool) throw new DocflowError('ERR_TUNE_INVALID', `stage ${name} has no worker pool: threads cannot be tuned`);
+      pool.resize(threads);
+    }
+    if (settings.concurrency !== undefined) this.#shrunk.delete(name); // an operator's choice wins over the memory policy
+    return { ...r.tune(settings), ...(pool ? { threads: pool.stats().threads } : {}) };
   }
 
   /** Per stage: supervision state and restarts, runner counters, and the consumer backlog. */

@@ -60,6 +60,13 @@ describe('docflow node: supervised stages, status, tuning, metrics (real nats-se
     assert.equal(await code({ stage: 'upper', settings: { concurrency: 'many' } }), 'ERR_TUNE_INVALID');
     assert.equal(await code({ stage: 'nope', settings: { concurrency: 2 } }), 'ERR_STAGE_UNKNOWN');
     assert.equal(n.host.runner('upper')?.settings.concurrency, 3, 'a rejected tune changed nothing');
+    assert.equal(await code({ stage: 'upper', settings: { threads: 2 } }), 'ERR_TUNE_INVALID', 'no pool, no threads to tune');
+    const pool = n.host.createPool('upper', new URL('../fixtures/workers/upper-worker.js', import.meta.url));
+    assert.equal(pool.stats().threads, 1, 'poolDefaults.threads');
+    const resized = await t.request(t.subject('control.tune'), TuneRequest, { stage: 'upper', settings: { threads: 2 } }, TuneReply);
+    assert.equal(resized.settings['threads'], 2);
+    assert.equal(pool.stats().threads, 2);
+    assert.equal(await pool.run<string>({ text: 'still works' }), 'STILL WORKS');
   });
 
   it('a task that balloons memory: critical level, the stage is restarted, the work completes, nothing is lost', async () => {
