@@ -57,7 +57,7 @@ async function throughRuntime(url: string, n: number, threads: number): Promise<
   const pubs: Promise<unknown>[] = [];
   for (let i = 0; i < n; i++) pubs.push((await t.send(t.subject('work.in'), Ingest, { id: `d${i}`, text: 'x' })).acked);
   await Promise.all(pubs);
-  const runner = new StageRunner(def, t, { ...stageSettings(config, 'spin'), concurrency: threads * 4 }, silentLogger);
+  const runner = new StageRunner(def, t, { ...stageSettings(config, 'spin'), concurrency: Number(process.env.BENCH_CONCURRENCY ?? threads * 4) }, silentLogger);
   const start = performance.now();
   await runner.start();
   while (runner.stats().processed < n) await new Promise((r) => setTimeout(r, 5));
