@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigSchema, ENV_OVERRIDES, SECRET_KEYS, type Config } from '../../config/schema.js';
 import { ConfigError } from '../errors/index.js';
 import { describeViolation } from './describe.js';
+import { redactUrl } from '../util/redact.js';
 
 export type { Config, StreamConfig, ConsumerConfig, StageSettingsConfig } from '../../config/schema.js';
 
@@ -60,6 +61,8 @@ export function redactConfig(config: Config): Config {
     const last = parts[parts.length - 1]!;
     if (node && typeof node[last] === 'string' && node[last] !== '') node[last] = '***';
   }
+  const nats = copy['nats'] as { servers: string[] };
+  nats.servers = nats.servers.map(redactUrl);
   return copy as unknown as Config;
 }
 

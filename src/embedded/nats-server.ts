@@ -64,7 +64,6 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<RunningN
   const logFile = join(workDir, 'nats-server.log');
   const confFile = join(workDir, 'nats-server.generated.conf');
   const timeoutMs = opts.startTimeoutMs ?? 10_000;
-  const env = { ...process.env, DOCFLOW_NATS_USER: opts.user ?? '', DOCFLOW_NATS_PASSWORD: opts.password ?? '' };
 
   let ports = { port: opts.port || -1, monitor: opts.monitorPort || -1 };
   let child: ChildProcess | undefined;
@@ -72,19 +71,29 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<RunningN
   let monitorUrl = '';
 
   const launch = async (): Promise<void> => {
-    const text = adaptConfig(readFileSync(opts.configFile, 'utf8'), { host, ...ports, storeDir, portsDir: workDir, withAuth, extra: opts.extraConfig });
+    const text = adaptConfig(readFileSync(opts.configFile, 'utf8'), { host, ...ports, storeDir, portsDir: workDir, withAuth, user: opts.user, password: opts.password, extra: opts.extraConfig });
     writeFileSync(confFile, text, { mode: 0o600 });
     const fd = openSync(logFile, 'a');
-    child = spawn(binary, ['-c', confFile], { stdio: ['ignore', fd, fd], env });
+    child = spawn(binary, ['-c', confFile], { stdio: ['ignore', fd, fd] });
+    const started0 = child;
+    // If docflow exits without stopping it (a crash, a second Ctrl-C), the server goes with it.
+    const killOnExit = () => started0.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    started0.once('exit', () => process.removeListener('exit', killOnExit));
     closeSync(fd);
     const started = child;
     let exited: string | undefined;
     started.once('exit', (code, sig) => (exited = `exited with ${sig ?? code}`));
     started.once('error', (e) => (exited = e.message));
-    const found = await waitForPorts(workDir, started, () => exited, timeoutMs, logFile);
-    url = found.nats;
-    monitorUrl = found.monitoring;
-    await waitHealthy(monitorUrl, () => exited, timeoutMs, logFile);
+    try {
+      const found = await waitForPorts(workDir, started, () => exited, timeoutMs, logFile);
+      url = found.nats;
+      monitorUrl = found.monitoring;
+      await waitHealthy(monitorUrl, () => exited, timeoutMs, logFile);
+    } catch (err) {
+      started.kill('SIGKILL');
+      throw err;
+    }
     ports = { port: Number(new URL(url).port), monitor: Number(new URL(monitorUrl).port) };
   };
 
@@ -118,16 +127,23 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<RunningN
   };
 }
 
-interface AdaptOptions { host: string; port: number; monitor: number; storeDir: string; portsDir: string; withAuth: boolean; extra?: string | undefined }
+interface AdaptOptions {
+  host: string; port: number; monitor: number; storeDir: string; portsDir: string; withAuth: boolean;
+  user?: string | undefined; password?: string | undefined; extra?: string | undefined;
+}
 
 /** Rewrite docflow's nats-server.conf for one run: ports, store dir, ports file, auth block. */
 export function adaptConfig(text: string, o: AdaptOptions): string {
   let out = text
     .replace(/^host:.*$/m, `host: ${JSON.stringify(o.host)}`)
     .replace(/^port:.*$/m, `port: ${o.port}`)
-    .replace(/^http:.*$/m, `http: "${o.host}:${o.monitor}"`)
+    // Monitoring has no authentication: it stays on loopback whatever the client address.
+    .replace(/^http:.*$/m, `http: "127.0.0.1:${o.monitor}"`)
     .replace(/^(\s*)store_dir:.*$/m, `$1store_dir: ${JSON.stringify(o.storeDir)}`);
   if (!o.withAuth) out = out.replace(/^# BEGIN authorization[\s\S]*?^# END authorization.*$/m, '# (authorization block removed: no credentials configured; loopback only)');
+  // Quoted values in the generated (0600) file: nats-server would read an unquoted 123456 from the
+  // environment as a number, and a value with spaces as several tokens.
+  else out = out.replace('$DOCFLOW_NATS_USER', JSON.stringify(o.user ?? '')).replace('$DOCFLOW_NATS_PASSWORD', JSON.stringify(o.password ?? ''));
   out += `\n# added by docflow for this run\nports_file_dir: ${JSON.stringify(o.portsDir)}\n`;
   if (o.extra) out += `\n${o.extra}\n`;
   return out;

@@ -2,6 +2,9 @@ import { ErrorCodes, isErrorCode, type ErrorCode } from './codes.js';
 
 export { ErrorCodes, isErrorCode, type ErrorCode } from './codes.js';
 
+/** Longest error message that crosses the wire (the contract's error schemas allow 8192). */
+export const MAX_ERROR_MESSAGE = 4096;
+
 /** The plain form of an error, as it crosses threads and the wire. */
 export interface ErrorInfo {
   code: string;
@@ -33,9 +36,10 @@ export class DocflowError extends Error {
     return ErrorCodes[this.code].hint;
   }
 
-  /** The plain form, safe to msgpack or JSON. */
+  /** The plain form, safe to msgpack or JSON; the message is cut to MAX_ERROR_MESSAGE characters. */
   toInfo(): ErrorInfo {
-    const info: ErrorInfo = { code: this.code, message: this.message, retryable: this.retryable };
+    const message = this.message.length > MAX_ERROR_MESSAGE ? `${this.message.slice(0, MAX_ERROR_MESSAGE - 1)}…` : this.message;
+    const info: ErrorInfo = { code: this.code, message, retryable: this.retryable };
     if (this.details !== undefined) info.details = this.details;
     return info;
   }

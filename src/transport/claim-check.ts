@@ -29,24 +29,35 @@ export class ClaimCheck {
     return `${this.#bucket}/${name}`;
   }
 
-  /** Fetch a body by reference. */
-  async fetch(ref: string): Promise<Uint8Array> {
+  /**
+   * Fetch a body by reference. A missing object, or one over `maxBytes`, is permanent; any other
+   * failure (the store briefly unavailable) is retryable.
+   */
+  async fetch(ref: string, maxBytes = Number.MAX_SAFE_INTEGER): Promise<Uint8Array> {
     const slash = ref.indexOf('/');
     const bucket = ref.slice(0, slash);
     const name = ref.slice(slash + 1);
     if (slash <= 0 || bucket !== this.#bucket || !/^[0-9a-f]{64}$/.test(name)) {
       throw new TransportError('ERR_TRANSPORT_CLAIM_MISSING', `invalid claim reference "${ref.slice(0, 100)}"`);
     }
-    const os = await this.#open();
-    const body = await os.getBlob(name);
-    if (!body) throw new TransportError('ERR_TRANSPORT_CLAIM_MISSING', `claim-checked body ${ref} is not in the object store (expired after transport.claimCheck.ttlMs?)`);
-    return body;
+    try {
+      const os = await this.#open();
+      const info = await os.info(name);
+      if (!info || info.deleted) throw new TransportError('ERR_TRANSPORT_CLAIM_MISSING', `claim-checked body ${ref} is not in the object store (expired after transport.claimCheck.ttlMs?)`);
+      if (info.size > maxBytes) throw new TransportError('ERR_CODEC_TOO_LARGE', `claim-checked body ${ref} has ${info.size} bytes, more than codec.maxBodyBytes (${maxBytes})`);
+      const body = await os.getBlob(name);
+      if (!body) throw new TransportError('ERR_TRANSPORT_CLAIM_MISSING', `claim-checked body ${ref} vanished from the object store`);
+      return body;
+    } catch (cause) {
+      if (cause instanceof TransportError) throw cause;
+      throw new TransportError('ERR_TRANSPORT_CLOSED', `cannot read claim-checked body ${ref}: ${(cause as Error).message}`, { cause, retryable: true });
+    }
   }
 
   #open(): Promise<ObjectStore> {
     this.#store ??= new Objm(this.#nc).create(this.#bucket, { ttl: nanos(this.#ttlMs) }).catch((cause: unknown) => {
       this.#store = undefined;
-      throw new TransportError('ERR_TRANSPORT_TOPOLOGY', `cannot open object store bucket ${this.#bucket}: ${(cause as Error).message}`, { cause });
+      throw new TransportError('ERR_TRANSPORT_CLOSED', `cannot open object store bucket ${this.#bucket}: ${(cause as Error).message}`, { cause, retryable: true });
     });
     return this.#store;
   }

@@ -1,6 +1,7 @@
 import { connect, AuthorizationError, type NatsConnection, type ConnectionOptions } from '@nats-io/transport-node';
 import type { Config } from '../config/load.js';
 import { TransportError } from '../errors/index.js';
+import { redactUrl } from '../util/redact.js';
 
 /** Connection settings: the `nats` section of the config, with the servers to use. */
 export type NatsSettings = Pick<Config['nats'], 'user' | 'password' | 'token' | 'name' | 'connectTimeoutMs' | 'reconnectWaitMs' | 'maxReconnectAttempts'> & {
@@ -26,10 +27,11 @@ export async function connectNats(s: NatsSettings): Promise<NatsConnection> {
   try {
     return await connect(opts);
   } catch (cause) {
-    const where = s.servers.join(', ');
+    const where = s.servers.map(redactUrl).join(', ');
     if (cause instanceof AuthorizationError || /authoriz|authentic/i.test(String((cause as Error)?.message))) {
       throw new TransportError('ERR_TRANSPORT_AUTH', `NATS at ${where} refused the credentials: set DOCFLOW_NATS_USER and DOCFLOW_NATS_PASSWORD (or nats.token) to those of the server`, { cause });
     }
     throw new TransportError('ERR_TRANSPORT_CONNECT', `cannot connect to NATS at ${where}: ${(cause as Error)?.message ?? cause}. Is nats-server running (\`docflow up\`)?`, { cause });
   }
 }
+

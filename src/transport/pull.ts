@@ -6,7 +6,7 @@ import { toDocflowError, type DocflowError } from '../errors/index.js';
 import type { Logger } from '../log.js';
 import type { ClaimCheck } from './claim-check.js';
 import { CLAIM_HEADER, MSG_ID_HEADER, readHeaders } from './headers.js';
-import { pullRequest, type RawJsMsg } from './raw-pull.js';
+import { pullRequest, type PullEnd, type RawJsMsg } from './raw-pull.js';
 
 /** How much a pull consumer may hold at once: messages and bytes handed out but not yet settled. */
 export interface Credit {
@@ -27,7 +27,7 @@ export interface Delivery<M> {
   readonly size: number;
   /** Header names lower-cased. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The body as stored (claim check resolved), e.g. to dead-letter it. */
+  /** The body (claim check resolved when it could be: else empty, with the Docflow-Claim header kept). */
   readonly body: Uint8Array;
   readonly message: M | undefined;
   readonly error: DocflowError | undefined;
@@ -39,7 +39,7 @@ export interface Delivery<M> {
   ack(): Promise<void>;
   /** Ask for redelivery after `delayMs`. */
   nak(delayMs?: number): void;
-  /** Never redeliver. */
+  /** Never redeliver (the reason goes to the log and the dead letter, not to the server). */
   term(reason?: string): void;
   /** Still working: restart the ack timer. */
   working(): void;
@@ -47,7 +47,7 @@ export interface Delivery<M> {
 
 export interface PullOptions {
   credit: Credit;
-  /** How long one pull request waits on an empty stream. @defaultValue 5000 */
+  /** How long one pull request waits on an empty stream (also bounds how long a nak after close is delayed). @defaultValue 2000 */
   expiresMs?: number;
   /** Largest message the server accepts, so that one can always be taken. */
   maxPayload: number;
@@ -63,6 +63,7 @@ export class PullConsumer<K extends MessageKind> implements AsyncIterable<Delive
   #inFlightBytes = 0;
   #closed = false;
   readonly #stop = new AbortController();
+  #requestExpiresAt = 0;
   #wake: (() => void) | undefined;
   readonly #expiresMs: number;
 
@@ -77,7 +78,7 @@ export class PullConsumer<K extends MessageKind> implements AsyncIterable<Delive
     private readonly opts: PullOptions,
   ) {
     this.#credit = validCredit(opts.credit);
-    this.#expiresMs = opts.expiresMs ?? 5_000;
+    this.#expiresMs = opts.expiresMs ?? 2_000;
   }
 
   get inFlight(): number { return this.#inFlight; }
@@ -110,15 +111,20 @@ export class PullConsumer<K extends MessageKind> implements AsyncIterable<Delive
       const maxBytes = single ? this.opts.maxPayload + 4_096 : roomBytes;
       try {
         let got = 0;
-        const msgs = pullRequest(this.nc, this.stream, this.consumerName, { batch, maxBytes, expiresMs: this.#expiresMs, signal: this.#stop.signal });
+        const end: PullEnd = { status: 'closed' };
+        this.#requestExpiresAt = Date.now() + this.#expiresMs;
+        const msgs = pullRequest(this.nc, this.stream, this.consumerName, { batch, maxBytes, expiresMs: this.#expiresMs, signal: this.#stop.signal, end });
         for await (const m of msgs) {
           failures = 0;
           got++;
           yield await this.#deliver(m);
           if (this.#closed) break;
         }
-        // The next message did not fit the byte credit: wait until some of it comes back.
-        if (got === 0 && this.#inFlight > 0) await this.#waitForSettle();
+        // The next message did not fit the byte credit (409): wait until some of it comes back.
+        if (got === 0 && end.status === 'limit') {
+          if (this.#inFlight > 0) await this.#waitForSettle();
+          else await sleep(100); // another limit (e.g. max ack pending across workers): do not spin
+        }
       } catch (err) {
         if (this.#closed) break;
         failures++;
@@ -139,7 +145,7 @@ export class PullConsumer<K extends MessageKind> implements AsyncIterable<Delive
     let error: DocflowError | undefined;
     try {
       const ref = headers[CLAIM_HEADER.toLowerCase()];
-      if (ref !== undefined) body = await this.claims.fetch(ref);
+      if (ref !== undefined) body = await this.claims.fetch(ref, this.codec.options.maxBodyBytes);
       message = this.codec.decode(this.kind, body, headers) as MessageOf<K>;
     } catch (err) {
       error = toDocflowError(err);
@@ -168,8 +174,10 @@ export class PullConsumer<K extends MessageKind> implements AsyncIterable<Delive
         if (!settle()) return;
         m.ack();
       },
-      nak: (delayMs?: number) => { if (settle()) m.nak(delayMs); },
-      term: (reason?: string) => { if (settle()) m.term(reason); },
+      // After close our last pull request may still be open on the server: a nak must outlast it,
+      // or the message goes straight back to that dead request and loses a delivery attempt.
+      nak: (delayMs?: number) => { if (settle()) m.nak(this.#closed ? Math.max(delayMs ?? 0, this.#requestExpiresAt - Date.now() + 250) : delayMs); },
+      term: () => { if (settle()) m.term(); },
       working: () => { if (!settled) m.working(); },
     };
   }

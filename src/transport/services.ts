@@ -55,11 +55,24 @@ async function answer(codec: Codec, log: Logger, ep: EndpointDef, msg: ServiceMs
     const enc = codec.encode(ep.reply, reply);
     msg.respond(enc.body, { headers: writeHeaders(enc.headers) });
   } catch (err) {
-    const e = toDocflowError(err);
-    if (e.code === 'ERR_INTERNAL') log.error({ err, endpoint: ep.name }, 'request handler failed');
-    const { details: _d, ...info } = e.toInfo();
-    const body = codec.encode(ErrorReply, { error: e.code === 'ERR_CODEC_SCHEMA' ? e.toInfo() : info });
+    replyError(codec, log, ep, msg, toDocflowError(err));
+  }
+}
+
+/** Reply `{ error }`; if even that cannot be encoded, a fixed ERR_INTERNAL reply. Never throws. */
+function replyError(codec: Codec, log: Logger, ep: EndpointDef, msg: ServiceMsg, e: DocflowError): void {
+  if (e.code === 'ERR_INTERNAL') log.error({ err: e.toInfo(), endpoint: ep.name }, 'request handler failed');
+  try {
+    const { details, ...info } = e.toInfo();
+    const body = codec.encode(ErrorReply, { error: e.code === 'ERR_CODEC_SCHEMA' ? { ...info, details } : info });
     msg.respondError(e.code === 'ERR_INTERNAL' ? 500 : 400, e.code, body.body, { headers: writeHeaders(body.headers) });
+  } catch (encodeErr) {
+    log.error({ err: toDocflowError(encodeErr).toInfo(), endpoint: ep.name }, 'error reply could not be encoded');
+    try {
+      msg.respondError(500, 'ERR_INTERNAL', JSON.stringify({ error: { code: 'ERR_INTERNAL', message: 'the error could not be encoded' } }), { headers: writeHeaders({ 'Content-Type': 'application/json' }) });
+    } catch {
+      // the connection is gone: nothing left to answer on
+    }
   }
 }
 

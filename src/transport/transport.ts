@@ -155,7 +155,11 @@ export class Transport implements AsyncDisposable {
   async *subscribe<K extends MessageKind>(subject: string, kind: K, opts: { signal?: AbortSignal } = {}): AsyncGenerator<{ subject: string; message?: MessageOf<K>; error?: DocflowError }> {
     const sub = this.nc.subscribe(subject);
     opts.signal?.addEventListener('abort', () => sub.unsubscribe(), { once: true });
-    for await (const m of sub) yield this.#decodeMsg(kind, m);
+    try {
+      for await (const m of sub) yield this.#decodeMsg(kind, m);
+    } finally {
+      sub.unsubscribe(); // also when the caller stops iterating early
+    }
   }
 
   /** Serve request/reply endpoints as a NATS micro-service. */

@@ -11,13 +11,30 @@ const base = { host: '127.0.0.1', port: -1, monitor: -1, storeDir: '/tmp/x', por
 
 describe('embedded nats-server', () => {
   it('keeps the authorization block only when credentials are given', () => {
-    assert.match(adaptConfig(conf, { ...base, withAuth: true }), /authorization \{[\s\S]*\$DOCFLOW_NATS_USER/);
+    const auth = adaptConfig(conf, { ...base, withAuth: true, user: 'docflow', password: '123 456' });
+    assert.match(auth, /authorization \{[\s\S]*user: "docflow", password: "123 456"/);
     const open = adaptConfig(conf, { ...base, withAuth: false });
     assert.doesNotMatch(open, /authorization \{/);
     assert.match(open, /^host: "127\.0\.0\.1"$/m);
     assert.match(open, /^port: -1$/m);
     assert.match(open, /store_dir: "\/tmp\/x"/);
     assert.match(open, /^max_payload: 1MB$/m);
+    assert.match(adaptConfig(conf, { ...base, host: '0.0.0.0', withAuth: true, user: 'u', password: 'p' }), /^http: "127\.0\.0\.1:-1"$/m, 'monitoring stays on loopback');
+  });
+
+  it('starts with a numeric password, or one with spaces, and requires it', async () => {
+    const { Transport } = await import('../../src/transport/index.js');
+    const { testConfig } = await import('../harness/nats.js');
+    for (const password of ['123456', 'p w d']) {
+      const server = await startNatsServer({ configFile: resolve(PACKAGE_ROOT, 'nats-server.conf'), workDir: mkdtempSync(join(tmpdir(), 'df-')), user: 'docflow', password });
+      try {
+        const t = await Transport.connect(testConfig(server.url, { 'nats.user': 'docflow', 'nats.password': password }));
+        await t.close();
+        await assert.rejects(Transport.connect(testConfig(server.url, { 'nats.maxReconnectAttempts': 0 })), (e: unknown) => e instanceof Error && 'code' in e && e.code === 'ERR_TRANSPORT_AUTH');
+      } finally {
+        await server.stop();
+      }
+    }
   });
 
   it('refuses to listen beyond loopback without credentials', async () => {

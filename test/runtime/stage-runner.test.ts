@@ -67,8 +67,10 @@ describe('stage runner (real nats-server)', function () {
     assert.equal(dlq[0]!.subject, t.subject('dlq.upper'));
     const original = t.codec.decode(Ingest, byCode['ERR_CODEC_SCHEMA']!.original, byCode['ERR_CODEC_SCHEMA']!.originalHeaders ?? {});
     assert.equal(original.text, 'poison', 'the dead letter keeps the original message');
+    await sleep(2_500); // past ackWait: a terminated message must not come back
     const failed = (await readStream(t, 'RESULTS', Result)).filter((x) => x.message.status === 'failed');
-    assert.deepEqual(failed.map((f) => f.message.docId).sort(), ['d120', 'd50']);
+    assert.deepEqual(failed.map((f) => f.message.docId).sort(), ['d120', 'd50'], 'one terminal failed result per document');
+    assert.equal(await streamCount(t, 'DLQ'), 2);
     const s = r.stats();
     assert.equal(s.processed, 200);
     assert.equal(s.deadLettered, 2);

@@ -202,6 +202,28 @@ describe('transport (real nats-server)', function () {
     await pull.close();
   });
 
+  it('never puts credentials from a server URL into its error messages', async () => {
+    await assert.rejects(Transport.connect(nats.config({ 'nats.servers': ['nats://admin:S3cretPw@127.0.0.1:1'], 'nats.maxReconnectAttempts': 0 })), (e: unknown) => {
+      assert.ok(e instanceof TransportError);
+      assert.doesNotMatch(`${e.message} ${String(e.cause)}`, /S3cretPw/);
+      assert.match(e.message, /nats:\/\/\*\*\*@127\.0\.0\.1:1/);
+      return true;
+    });
+  });
+
+  it('answers a request whose error would be too long with a typed error, and keeps serving', async () => {
+    const t = await transport();
+    await t.serve({ name: 'test', version: '1.0.0' }, [
+      endpoint({ name: 'status', subject: t.subject('status'), request: StatusRequest, reply: StatusRequest, handler: () => ({}) }),
+    ]);
+    const hostile = JSON.stringify({ ['k'.repeat(10_000)]: 1 });
+    const reply = await t.nc.request(t.subject('status'), new TextEncoder().encode(hostile), { timeout: 2_000 });
+    const decoded = t.codec.decodeValue(reply.data, { 'content-type': reply.headers?.get('Content-Type') ?? '' }) as { error: { code: string; message: string } };
+    assert.equal(decoded.error.code, 'ERR_CODEC_SCHEMA');
+    assert.ok(decoded.error.message.length <= 4096);
+    assert.deepEqual(await t.request(t.subject('status'), StatusRequest, {}, StatusRequest), {});
+  });
+
   it('closes idempotently and fails fast afterwards', async () => {
     const t = await transport();
     await Promise.all([t.close(), t.close()]);

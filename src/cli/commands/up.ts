@@ -10,17 +10,25 @@ export function registerUp(program: Command): void {
     .action(async (_opts: GlobalOptions, cmd: Command) => {
       const config = commandConfig(cmd.optsWithGlobals<GlobalOptions>());
       const log = commandLogger(config);
+      // Handlers first, so that Ctrl-C during start-up still stops cleanly; a second one forces exit.
+      let signals = 0;
+      let stopRequested: (() => void) | undefined;
+      const stopping = new Promise<void>((resolve) => (stopRequested = resolve));
+      const onSignal = (sig: NodeJS.Signals) => {
+        if (++signals > 1) process.exit(130);
+        log.info({ signal: sig }, 'stopping');
+        stopRequested?.();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
       const node = await DocflowNode.start(config, log);
-      process.stdout.write(`docflow is up: NATS ${node.natsUrl}${node.natsMonitorUrl ? ` (monitor ${node.natsMonitorUrl})` : ''}. Ctrl-C stops it.\n`);
-      await new Promise<void>((resolve) => {
-        const stop = (sig: string) => {
-          log.info({ signal: sig }, 'stopping');
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      if (signals === 0) {
+        process.stdout.write(`docflow is up: NATS ${node.natsUrl}${node.natsMonitorUrl ? ` (monitor ${node.natsMonitorUrl})` : ''}${node.metricsUrl ? `, metrics ${node.metricsUrl}/metrics` : ''}. Ctrl-C stops it.\n`);
+        await stopping;
+      }
       await node.close();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       process.exitCode = EXIT.OK;
     });
 }

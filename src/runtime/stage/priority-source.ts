@@ -106,9 +106,10 @@ export class PrioritySource<K extends MessageKind> implements AsyncIterable<Deli
 }
 
 /**
- * Each level may hold twice the concurrency: the handed-out work plus as much again ready in its
- * buffer, so that the next pick finds an urgent message waiting instead of racing its refill.
+ * Each level may hold twice the concurrency in messages (the handed-out work plus as much again
+ * ready in its buffer, so the next pick finds an urgent message waiting instead of racing its
+ * refill), and a quarter of the byte credit, so that all four levels together stay within it.
  */
 export function levelCredit(credit: Credit): Credit {
-  return { maxMessages: credit.maxMessages * 2, maxBytes: credit.maxBytes };
+  return { maxMessages: credit.maxMessages * 2, maxBytes: Math.max(1, Math.floor(credit.maxBytes / 4)) };
 }

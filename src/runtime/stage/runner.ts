@@ -53,8 +53,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
   async start(ctx: { crashed(err: unknown): void } = { crashed: () => undefined }): Promise<void> {
     this.#state = 'starting';
     // One ticker for all in-flight work: long tasks tell JetStream they are alive, so they are not redelivered.
-    this.#progress = setInterval(() => { for (const d of this.#inFlight.keys()) d.working(); }, this.#settings.progressIntervalMs);
-    this.#progress.unref();
+    this.#startProgress();
     this.#abort = new AbortController();
     this.#source = await this.#openSource();
     this.#advisories = this.#consumerKeys().map((key) => this.transport.onMaxDeliveries(key, (a) => this.#deadLetterCrashed(a.streamSeq, a.deliveries)));
@@ -83,6 +82,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     }
     this.#inFlight.clear();
     clearInterval(this.#progress);
+    this.#progress = undefined;
     this.#abort.abort();
     this.#sub?.unsubscribe();
     this.#state = 'stopped';
@@ -90,13 +90,22 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
 
   /** Change settings while running; credit changes apply as in-flight work settles. */
   tune(patch: Partial<StageSettings>): Readonly<StageSettings> {
+    const before = this.#settings.progressIntervalMs;
     this.#settings = { ...this.#settings, ...patch };
+    if (this.#progress && this.#settings.progressIntervalMs !== before) this.#startProgress();
     this.#source?.setCredit(this.#credit());
     return this.#settings;
   }
 
   stats(): StageStats {
     return { name: this.def.name, state: this.#state, inFlight: this.#inFlight.size, ...this.#counts, rate: this.#window.rate(), meanMs: this.#window.meanMs() };
+  }
+
+  /** One ticker for all in-flight work: long tasks tell JetStream they are alive, so they are not redelivered. */
+  #startProgress(): void {
+    clearInterval(this.#progress);
+    this.#progress = setInterval(() => { for (const d of this.#inFlight.keys()) d.working(); }, this.#settings.progressIntervalMs);
+    this.#progress.unref();
   }
 
   /** Be told the outcome and duration of every message (metrics). */
@@ -145,12 +154,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
       const input = d.message as MessageOf<In>;
       const ctx: ActorContext = { signal: ac.signal, get log() { return log(); }, attempt: d.deliveryCount, emit: (event) => log().debug({ event }, 'actor event') };
       const outputs = await abortable(this.def.actor.handle(input, ctx), ac.signal);
-      const acks = [];
-      for (const [i, out] of outputs.entries()) {
-        const e = this.def.route(out, input, i);
-        acks.push((await this.transport.send(e.subject, this.def.output, e.message, e.msgId ? { msgId: e.msgId } : {})).acked);
-      }
-      await Promise.all(acks);
+      await this.#publishAll(outputs, input);
       if (docId) await this.#result(docId, { status: 'stage', attempt: d.deliveryCount, elapsedMs: performance.now() - started });
       if (!d.settled) await d.ack();
       this.#counts.processed++;
@@ -162,6 +166,25 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
       clearTimeout(timeout);
       this.#inFlight.delete(d);
     }
+  }
+
+  /** Publish every output; wait for all acks, so that no rejection is left unobserved. */
+  async #publishAll(outputs: MessageOf<Out>[], input: MessageOf<In>): Promise<void> {
+    const acks: Promise<unknown>[] = [];
+    let sendError: unknown;
+    for (const [i, out] of outputs.entries()) {
+      try {
+        const e = this.def.route(out, input, i);
+        acks.push((await this.transport.send(e.subject, this.def.output, e.message, e.msgId ? { msgId: e.msgId } : {})).acked);
+      } catch (err) {
+        sendError = err;
+        break;
+      }
+    }
+    const settled = await Promise.allSettled(acks);
+    if (sendError !== undefined) throw sendError;
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   }
 
   async #fail(d: Delivery<MessageOf<In>>, docId: string | undefined, e: DocflowError, log: Logger, elapsedMs: number): Promise<void> {
@@ -189,7 +212,9 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
 
   async #deadLetter(seq: number, subject: string, body: Uint8Array, headers: Record<string, string>, error: ErrorInfo, attempt: number, docId: string | undefined, elapsedMs: number): Promise<void> {
     const { details: _d, ...plain } = error;
-    const { 'docflow-claim': _claim, ...originalHeaders } = headers; // the body below is already the resolved one
+    // A resolved claim-checked body travels in `original`; an unresolved one keeps its reference.
+    const { 'docflow-claim': claim, ...rest } = headers;
+    const originalHeaders = body.length === 0 && claim !== undefined ? headers : rest;
     await this.transport.publish(this.transport.subject(`dlq.${this.def.name}`), DeadLetter, {
       stage: this.def.name, subject, ...(docId ? { docId } : {}), error: plain, attempt, original: body, originalHeaders, at: new Date().toISOString(),
     }, { msgId: `dlq:${this.def.name}:${seq}` }); // a repeat after a crash between publish and term is dropped
