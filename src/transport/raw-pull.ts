@@ -110,10 +110,6 @@ export class RawJsMsg {
   }
 
   ack(): void { this.nc.publish(this.#reply, '+ACK'); }
-  /** Ack and wait until the server confirms it. */
-  async ackAck(timeoutMs = 5_000): Promise<void> {
-    await this.nc.request(this.#reply, '+ACK', { timeout: timeoutMs });
-  }
   nak(delayMs?: number): void {
     this.nc.publish(this.#reply, delayMs ? `-NAK ${JSON.stringify({ delay: nanos(delayMs) })}` : '-NAK');
   }

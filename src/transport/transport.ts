@@ -140,9 +140,7 @@ export class Transport implements AsyncDisposable {
 
   /** Pull from a configured durable consumer within `credit`. */
   async pull<K extends MessageKind>(consumerKey: string, kind: K, credit: Credit, opts: { expiresMs?: number } = {}): Promise<PullConsumer<K>> {
-    const c = this.config.consumers[consumerKey];
-    if (!c) throw new TransportError('ERR_TRANSPORT_TOPOLOGY', `no consumer "${consumerKey}" in the config`);
-    const pull = new PullConsumer(this.nc, streamName(this.config, c.stream), consumerKey, kind, this.codec, this.#claims, this.log, {
+    const pull = new PullConsumer(this.nc, this.#streamOf(consumerKey), consumerKey, kind, this.codec, this.#claims, this.log, {
       credit,
       maxPayload: this.nc.info?.max_payload ?? 1_048_576,
       ...(opts.expiresMs !== undefined ? { expiresMs: opts.expiresMs } : {}),
@@ -189,17 +187,20 @@ export class Transport implements AsyncDisposable {
 
   /** Be told when a message of a configured consumer reached max_deliver without ack or term. */
   onMaxDeliveries(consumerKey: string, handler: (a: MaxDeliveriesAdvisory) => Promise<void>): { stop(): void } {
-    const c = this.config.consumers[consumerKey];
-    if (!c) throw new TransportError('ERR_TRANSPORT_TOPOLOGY', `no consumer "${consumerKey}" in the config`);
-    return watchMaxDeliveries(this.nc, this.log, streamName(this.config, c.stream), consumerKey, handler);
+    return watchMaxDeliveries(this.nc, this.log, this.#streamOf(consumerKey), consumerKey, handler);
   }
 
   /** Backlog figures of a configured consumer: waiting in the stream, delivered but not acked, redelivered. */
   async consumerFigures(consumerKey: string): Promise<{ pending: number; ackPending: number; redelivered: number }> {
+    const info = await this.jsm.consumers.info(this.#streamOf(consumerKey), consumerKey);
+    return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
+  }
+
+  /** The stream name behind a configured consumer. */
+  #streamOf(consumerKey: string): string {
     const c = this.config.consumers[consumerKey];
     if (!c) throw new TransportError('ERR_TRANSPORT_TOPOLOGY', `no consumer "${consumerKey}" in the config`);
-    const info = await this.jsm.consumers.info(streamName(this.config, c.stream), consumerKey);
-    return { pending: info.num_pending, ackPending: info.num_ack_pending, redelivered: info.num_redelivered };
+    return streamName(this.config, c.stream);
   }
 
   /** Connection facts for status output. */
@@ -237,4 +238,3 @@ export class Transport implements AsyncDisposable {
   }
 }
 
-export { TimeoutError, NoRespondersError };

@@ -49,3 +49,17 @@ export function testConfig(url: string, overrides: Record<string, unknown> = {})
 export function uniquePrefix(): string {
   return `t${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 }
+
+/**
+ * A nats-server for the enclosing `describe`: started in `before`, stopped in `after`.
+ * Call `nats()` inside tests and hooks to get it.
+ */
+export function useNats(opts: { user?: string; password?: string } = {}): () => NatsHarness {
+  let harness: NatsHarness | undefined;
+  before(async () => { harness = await startNats(opts); });
+  after(async () => { await harness?.[Symbol.asyncDispose](); });
+  return () => {
+    if (!harness) throw new Error('useNats(): the server is not started yet (call it inside a test or hook)');
+    return harness;
+  };
+}

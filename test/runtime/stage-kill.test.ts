@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { DeadLetter, Ingest, Result } from '../../src/messages/index.js';
 import { Transport } from '../../src/transport/index.js';
-import { startNats, type NatsHarness } from '../harness/nats.js';
+import { useNats } from '../harness/nats.js';
 import { readStream, streamCount, waitFor } from '../harness/streams.js';
 import { WORK_STREAMS } from '../fixtures/upper-stage.js';
 
@@ -13,11 +13,10 @@ const STAGE_PROCESS = fileURLToPath(new URL('../fixtures/stage-process.js', impo
 
 describe('a stage process killed with SIGKILL (real nats-server)', function () {
   this.timeout(120_000);
-  let nats: NatsHarness;
-  before(async () => { nats = await startNats(); });
-  after(async () => { await nats[Symbol.asyncDispose](); });
+  const server = useNats();
 
   it('loses no message: every good one is processed once, the one that kills its worker is dead-lettered', async () => {
+    const nats = server();
     const config = nats.config(WORK_STREAMS);
     const t = await Transport.connect(config);
     await t.ensureTopology();

@@ -6,17 +6,16 @@ import { Ingest } from '../../src/messages/index.js';
 import { WorkerPool } from '../../src/pool/index.js';
 import { StageRunner } from '../../src/runtime/stage/runner.js';
 import { Transport } from '../../src/transport/index.js';
-import { startNats, type NatsHarness } from '../harness/nats.js';
+import { useNats } from '../harness/nats.js';
 import { readStream, streamCount, waitFor } from '../harness/streams.js';
 import { upperStage, WORK_STREAMS } from '../fixtures/upper-stage.js';
 
 describe('a stage on worker threads whose thread is killed mid-task (real nats-server)', function () {
   this.timeout(60_000);
-  let nats: NatsHarness;
-  before(async () => { nats = await startNats(); });
-  after(async () => { await nats[Symbol.asyncDispose](); });
+  const server = useNats();
 
   it('retries the killed task on a fresh thread: every message processed once, none lost', async () => {
+    const nats = server();
     const cfg = nats.config(WORK_STREAMS);
     const t = await Transport.connect(cfg);
     await t.ensureTopology();

@@ -4,17 +4,16 @@ import { silentLogger } from '../../src/log.js';
 import { Ingest } from '../../src/messages/index.js';
 import { StageRunner } from '../../src/runtime/stage/runner.js';
 import { Transport } from '../../src/transport/index.js';
-import { startNats, type NatsHarness } from '../harness/nats.js';
+import { useNats } from '../harness/nats.js';
 import { readStream, streamCount, waitFor } from '../harness/streams.js';
 import { PRIORITY_STREAMS, prioritizedUpperStage } from '../fixtures/upper-stage.js';
 
 describe('stage priorities over NATS (real nats-server)', function () {
   this.timeout(60_000);
-  let nats: NatsHarness;
-  before(async () => { nats = await startNats(); });
-  after(async () => { await nats[Symbol.asyncDispose](); });
+  const server = useNats();
 
   it('with a backlog, critical work overtakes low, and low still finishes', async () => {
+    const nats = server();
     const cfg = nats.config(PRIORITY_STREAMS);
     const t = await Transport.connect(cfg);
     await t.ensureTopology();
