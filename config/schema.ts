@@ -120,6 +120,48 @@ export const ConfigSchema = Obj({
     host: T.String({ minLength: 1, description: 'listen address (loopback by default)' }),
     port: Int(0, 65_535, 'listen port; 0 = any free port'),
   }),
+  postgres: Obj({
+    url: T.String({ description: 'postgres://user:password@host:port/db; empty = start the embedded PostgreSQL (env DOCFLOW_POSTGRES_URL)' }),
+    poolMax: Int(1, 1_000, 'connections in the pool'),
+    embedded: Obj({ port: Int(0, 65_535, 'listen port on 127.0.0.1; 0 = any free port') }, 'used when postgres.url is empty'),
+  }),
+  chroma: Obj({
+    url: T.String({ description: 'http://host:port of a Chroma server; empty = start the embedded one (env DOCFLOW_CHROMA_URL)' }),
+    embedded: Obj({ port: Int(0, 65_535, 'listen port on 127.0.0.1; 0 = any free port') }, 'used when chroma.url is empty'),
+  }),
+  load: Obj({
+    roots: T.Array(T.String({ minLength: 1 }), { description: 'file:// documents must resolve (symlinks and .. first) inside one of these folders (env DOCFLOW_LOAD_ROOTS)' }),
+    maxBytes: Int(1, 1 << 30, 'largest document accepted, bytes'),
+  }),
+  extract: Obj({
+    maxChars: Int(1, 1 << 30, 'largest extracted text, characters'),
+    maxUnzippedBytes: Int(1_024, 1 << 30, 'largest total size inside a DOCX (zip bomb guard)'),
+    maxZipRatio: Int(2, 100_000, 'largest compression ratio inside a DOCX (zip bomb guard)'),
+    maxDecompressedBytes: Int(1_024, 1 << 30, 'largest gunzipped man page'),
+  }),
+  split: Obj({
+    unit: T.Union([T.Literal('tokens'), T.Literal('chars')], { description: 'chunk sizes in cl100k tokens or characters' }),
+    chunkSize: Int(16, 100_000, 'largest chunk, in the unit'),
+    chunkOverlap: Int(0, 50_000, 'overlap between consecutive chunks, in the unit (below chunkSize)'),
+  }),
+  embed: Obj({
+    provider: T.Union([T.Literal('hash'), T.Literal('http')], { description: 'hash = offline lexical feature hashing; http = an OpenAI-compatible /v1/embeddings endpoint' }),
+    dimension: Int(8, 65_536, 'vector dimension (hash); checked against the http provider when set'),
+    batchSize: Int(1, 10_000, 'texts per embedding call: a batch flushes at this many'),
+    batchWaitMs: Int(0, 60_000, '... or after this long, whichever comes first'),
+    http: Obj({
+      url: T.String({ description: 'base URL, e.g. http://127.0.0.1:8080/v1 (env DOCFLOW_EMBED_URL)' }),
+      model: T.String({ description: 'model name sent to the provider' }),
+      apiKey: T.String({ description: 'bearer token (env DOCFLOW_EMBED_API_KEY); never logged' }),
+      maxBatchItems: Int(1, 10_000, 'texts per request'),
+      maxBatchTokens: Int(1, 10_000_000, 'estimated tokens per request'),
+      maxConcurrency: Int(1, 256, 'requests in flight at most (lowered on 429)'),
+      timeoutMs: Int(100, 600_000, 'per request'),
+    }),
+  }),
+  index: Obj({
+    collection: T.String({ pattern: '^[A-Za-z0-9_-]{1,40}$', description: 'default collection of documents without one' }),
+  }),
   poolDefaults: PoolSettingsSchema,
   pools: T.Record(Token, T.Partial(PoolSettingsSchema), { description: 'per stage pool, what differs from poolDefaults' }),
   stageDefaults: StageSettingsSchema,
@@ -147,7 +189,12 @@ export const ENV_OVERRIDES: Readonly<Record<string, { key: string; kind: 'string
   DOCFLOW_NATS_TOKEN: { key: 'nats.token', kind: 'string' },
   DOCFLOW_NATS_PORT: { key: 'nats.embedded.port', kind: 'int' },
   DOCFLOW_METRICS_PORT: { key: 'metrics.port', kind: 'int' },
+  DOCFLOW_POSTGRES_URL: { key: 'postgres.url', kind: 'string' },
+  DOCFLOW_CHROMA_URL: { key: 'chroma.url', kind: 'string' },
+  DOCFLOW_LOAD_ROOTS: { key: 'load.roots', kind: 'list' },
+  DOCFLOW_EMBED_URL: { key: 'embed.http.url', kind: 'string' },
+  DOCFLOW_EMBED_API_KEY: { key: 'embed.http.apiKey', kind: 'string' },
 };
 
 /** Keys whose values are secrets: never printed in logs or status. */
-export const SECRET_KEYS: readonly string[] = ['nats.password', 'nats.token'];
+export const SECRET_KEYS: readonly string[] = ['nats.password', 'nats.token', 'embed.http.apiKey'];

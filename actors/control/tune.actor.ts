@@ -12,8 +12,12 @@ export interface TunableStages {
   tune(stage: string, patch: Record<string, number>): Record<string, number>;
 }
 
-// What can change at run time: the stage's settings, and the threads of its worker pool.
-const Patch = Type.Partial(Type.Composite([StageSettingsSchema, Type.Pick(PoolSettingsSchema, ['threads'])], { additionalProperties: false }));
+// What can change at run time: the stage's settings, the threads of its worker pool, and the batching of a stage that batches.
+const Batching = Type.Object({
+  batchSize: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  batchWaitMs: Type.Integer({ minimum: 0, maximum: 60_000 }),
+});
+const Patch = Type.Partial(Type.Composite([StageSettingsSchema, Type.Pick(PoolSettingsSchema, ['threads']), Batching], { additionalProperties: false }));
 
 /**
  * Answers `docflow.control.tune`: validates the settings against the stage settings schema (same

@@ -4,6 +4,10 @@ import { VERSION } from '../runtime/version.js';
 import { registerStatus } from './commands/status.js';
 import { registerTune } from './commands/tune.js';
 import { registerUp } from './commands/up.js';
+import { registerIngest } from './commands/ingest.js';
+import { registerSearch } from './commands/search.js';
+import { registerWorker } from './commands/worker.js';
+import { registerDlq } from './commands/dlq.js';
 import { EXIT, reportError } from './exit.js';
 
 /** The `docflow` program; exported so tests can run it in-process. */
@@ -15,6 +19,10 @@ export function buildProgram(): Command {
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerUp(program);
+  registerIngest(program);
+  registerSearch(program);
+  registerWorker(program);
+  registerDlq(program);
   registerStatus(program);
   registerTune(program);
   return program;

@@ -7,6 +7,26 @@ export function runFile(config: Pick<Config, 'dataDir'>): string {
   return resolve(config.dataDir, 'run', 'nats.json');
 }
 
+/** What `docflow up` announced in its run file (absent fields: not started by it). */
+export interface RunInfo {
+  url?: string;
+  monitorUrl?: string;
+  pid?: number;
+  postgresUrl?: string;
+  chromaUrl?: string;
+}
+
+/** The run file of a `docflow up` on this machine, if there is a readable one. */
+export function readRunFile(config: Pick<Config, 'dataDir'>): RunInfo {
+  const file = runFile(config);
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as RunInfo;
+  } catch {
+    return {}; // a half-written or stale file
+  }
+}
+
 /**
  * The NATS servers a command should use: the configured ones; else the embedded server that
  * `docflow up` announced in its run file; else the embedded server's configured address.

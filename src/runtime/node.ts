@@ -14,6 +14,21 @@ import { StatusReply, StatusRequest, TuneReply, TuneRequest, type MessageKind } 
 import { Transport } from '../transport/index.js';
 import { natsDataDir, runFile } from './endpoints.js';
 import { VERSION } from './version.js';
+import { addPipeline } from '../pipeline/build.js';
+import { openStores, type PipelineStores } from '../pipeline/services.js';
+import type { PipelineStageName } from '../pipeline/stages.js';
+
+/** What a node runs besides the runtime. */
+export interface NodeOptions {
+  /** Extra stage definitions (tests, custom stages). */
+  stages?: StageDefinition<MessageKind, MessageKind>[];
+  /** Pipeline stages to run here: all of them for `docflow up`, some for `docflow worker`. */
+  pipeline?: readonly PipelineStageName[];
+  /** Serve the query endpoints (search). */
+  queries?: boolean;
+  /** Start embedded PostgreSQL and Chroma when no URL is configured (false: a worker must be told). */
+  embeddedStores?: boolean;
+}
 
 /**
  * One docflow process as `docflow up` runs it: the embedded services it needs (when no URL is
@@ -28,11 +43,13 @@ export class DocflowNode implements AsyncDisposable {
   #host: StageHost | undefined;
   #metricsUrl: string | undefined;
 
-  private constructor(readonly config: Readonly<Config>, readonly log: Logger, private readonly stages: StageDefinition<MessageKind, MessageKind>[]) {}
+  #stores: PipelineStores | undefined;
+
+  private constructor(readonly config: Readonly<Config>, readonly log: Logger, private readonly stages: StageDefinition<MessageKind, MessageKind>[], private readonly opts: NodeOptions) {}
 
   /** Start everything; on failure, what was started is stopped again before the error is thrown. */
-  static async start(config: Readonly<Config>, log: Logger, opts: { stages?: StageDefinition<MessageKind, MessageKind>[] } = {}): Promise<DocflowNode> {
-    const node = new DocflowNode(config, log, opts.stages ?? []);
+  static async start(config: Readonly<Config>, log: Logger, opts: NodeOptions = {}): Promise<DocflowNode> {
+    const node = new DocflowNode(config, log, opts.stages ?? [], opts);
     try {
       await node.#start();
     } catch (err) {
@@ -63,6 +80,11 @@ export class DocflowNode implements AsyncDisposable {
     return this.#metricsUrl;
   }
 
+  /** The stores of the pipeline, when this process runs stages or queries that need them. */
+  get stores(): PipelineStores | undefined {
+    return this.#stores;
+  }
+
   /** Monitoring URL of the embedded nats-server, if docflow started one. */
   get natsMonitorUrl(): string | undefined {
     return this.#nats?.monitorUrl;
@@ -86,12 +108,25 @@ export class DocflowNode implements AsyncDisposable {
       });
       this.#nats = nats;
       this.#defer('embedded nats-server', () => nats.stop());
-      const file = runFile(config);
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, JSON.stringify({ url: nats.url, monitorUrl: nats.monitorUrl, pid: process.pid }));
-      this.#defer('run file', () => rmSync(file, { force: true }));
       log.info({ url: nats.url, monitor: nats.monitorUrl, log: nats.logFile }, 'embedded nats-server started');
       servers = [nats.url];
+    }
+    const pipeline = this.opts.pipeline ?? [];
+    const needStores = pipeline.includes('load') || pipeline.includes('index') || (this.opts.queries ?? false);
+    if (needStores) {
+      const opened = await openStores(config, log, { embedded: this.opts.embeddedStores ?? true });
+      this.#stores = opened;
+      this.#defer('stores', () => opened.close());
+    }
+    if (this.#nats || this.#stores?.started) {
+      // Other commands on this machine (ingest, search, worker) find the embedded services here.
+      const file = runFile(config);
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, JSON.stringify({
+        url: this.#nats?.url ?? servers[0], monitorUrl: this.#nats?.monitorUrl, pid: process.pid,
+        postgresUrl: this.#stores?.postgresUrl, chromaUrl: this.#stores?.chromaUrl,
+      }), { mode: 0o600 });
+      this.#defer('run file', () => rmSync(file, { force: true }));
     }
     const transport = await Transport.connect(config, { servers, log: log.child({ component: 'transport' }) });
     this.#transport = transport;
@@ -103,6 +138,8 @@ export class DocflowNode implements AsyncDisposable {
     this.#host = host;
     this.#defer('stages', () => host.close());
     for (const def of this.stages) await host.add(def);
+    const built = await addPipeline(host, transport, config, this.#stores, pipeline, log, this.#abort.signal);
+    this.#defer('pipeline', () => built.close());
     await host.start();
 
     const status = createStatusActor({
@@ -122,6 +159,9 @@ export class DocflowNode implements AsyncDisposable {
       actorEndpoint(status, { subject: transport.subject('status'), request: StatusRequest, reply: StatusReply, ...endpoint }),
       actorEndpoint(tune, { subject: transport.subject('control.tune'), request: TuneRequest, reply: TuneReply, ...endpoint }),
     ]);
+    if (built.endpoints.length > 0) {
+      await transport.serve({ name: 'docflow-query', version: VERSION, description: 'docflow queries' }, built.endpoints);
+    }
 
     if (config.metrics.enabled) {
       const metrics = new DocflowMetrics({ stages: () => host.figures(), memory: () => host.memory.snapshot(), pools: () => host.pools() });

@@ -14,6 +14,12 @@ import type { StageDefinition, StageSettings } from './stage/types.js';
 
 type AnyRunner = StageRunner<MessageKind, MessageKind>;
 
+/** A stage's batch processor, as tuning sees it. */
+export interface Batching {
+  readonly settings: { batchSize: number; batchWaitMs: number };
+  tune(patch: { batchSize?: number; batchWaitMs?: number }): unknown;
+}
+
 /**
  * The stages of one process under supervision: a one-for-one supervisor over the stage runners, the
  * memory monitor with its policy (shrink the heaviest stage's credit at `high`, restart it at
@@ -25,6 +31,7 @@ export class StageHost implements AsyncDisposable {
   readonly #runners = new Map<string, AnyRunner>();
   readonly #shrunk = new Map<string, number>();
   readonly #pools = new Map<string, WorkerPool>();
+  readonly #batching = new Map<string, Batching>();
   #policy: MemoryPolicy | undefined;
   #events: Subscription | undefined;
   #closing: Promise<void> | undefined;
@@ -111,18 +118,29 @@ export class StageHost implements AsyncDisposable {
     for (const [name, r] of this.#runners) r.observe((outcome, seconds) => fn(name, outcome, seconds));
   }
 
+  /** Register the batch processor of a stage, so that its batch size and wait can be tuned and shown. */
+  addBatching(stage: string, batching: Batching): void {
+    this.#batching.set(stage, batching);
+  }
+
   /** Apply settings to a running stage; returns what is now in force. */
-  tune(name: string, patch: Partial<StageSettings> & { threads?: number }): StageSettings & { threads?: number } {
+  tune(name: string, patch: Partial<StageSettings> & { threads?: number; batchSize?: number; batchWaitMs?: number }): StageSettings & { threads?: number; batchSize?: number; batchWaitMs?: number } {
     const r = this.#runners.get(name);
     if (!r) throw new DocflowError('ERR_STAGE_UNKNOWN', `no stage "${name}" runs here`);
-    const { threads, ...settings } = patch;
+    const { threads, batchSize, batchWaitMs, ...settings } = patch;
+    const batching = this.#batching.get(name);
+    if (batchSize !== undefined || batchWaitMs !== undefined) {
+      if (!batching) throw new DocflowError('ERR_TUNE_INVALID', `stage ${name} does not batch: batchSize and batchWaitMs cannot be tuned`);
+      batching.tune({ ...(batchSize !== undefined ? { batchSize } : {}), ...(batchWaitMs !== undefined ? { batchWaitMs } : {}) });
+    }
     const pool = this.#pools.get(name);
     if (threads !== undefined) {
       if (!pool) throw new DocflowError('ERR_TUNE_INVALID', `stage ${name} has no worker pool: threads cannot be tuned`);
       pool.resize(threads);
     }
     if (settings.concurrency !== undefined) this.#shrunk.delete(name); // an operator's choice wins over the memory policy
-    return { ...r.tune(settings), ...(pool ? { threads: pool.stats().threads } : {}) };
+    const b = batching?.settings;
+    return { ...r.tune(settings), ...(pool ? { threads: pool.stats().threads } : {}), ...(b ? { batchSize: b.batchSize, batchWaitMs: b.batchWaitMs } : {}) };
   }
 
   /** Per stage: supervision state and restarts, runner counters, and the consumer backlog. */

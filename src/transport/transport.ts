@@ -122,6 +122,31 @@ export class Transport implements AsyncDisposable {
     }
   }
 
+  /**
+   * Publish bytes already encoded (e.g. a dead letter's original, replayed) and wait for the ack.
+   * A body larger than the server takes goes by claim check, like any other.
+   */
+  async publishRaw(subject: string, body: Uint8Array, headers: Record<string, string>, opts: { msgId?: string } = {}): Promise<PubAck> {
+    await this.#window.acquire();
+    try {
+      const h = { ...headers };
+      let b = body;
+      if (b.length > this.inlineLimit) {
+        h[CLAIM_HEADER] = await this.#claims.store(b);
+        b = new Uint8Array(0);
+      }
+      return await this.#publishWithRetry(subject, b, h, opts.msgId);
+    } finally {
+      this.#window.release();
+    }
+  }
+
+  /** Sequence range of a configured stream (first and last; `messages` = 0 when empty). */
+  async streamRange(streamKey: string): Promise<{ first: number; last: number; messages: number }> {
+    const info = await this.jsm.streams.info(streamName(this.config, streamKey));
+    return { first: info.state.first_seq, last: info.state.last_seq, messages: info.state.messages };
+  }
+
   /** Publish to JetStream and wait for the ack. */
   async publish<K extends MessageKind>(subject: string, kind: K, msg: MessageOf<K>, opts: PublishOptions = {}): Promise<PubAck> {
     return (await this.send(subject, kind, msg, opts)).acked;
@@ -158,6 +183,11 @@ export class Transport implements AsyncDisposable {
     } finally {
       sub.unsubscribe(); // also when the caller stops iterating early
     }
+  }
+
+  /** Round trip to the server: everything sent before (e.g. a new subscription) has reached it. */
+  async flush(): Promise<void> {
+    await this.nc.flush();
   }
 
   /** Serve request/reply endpoints as a NATS micro-service. */

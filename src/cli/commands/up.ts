@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { DocflowNode } from '../../runtime/node.js';
+import { PIPELINE_ORDER } from '../../pipeline/stages.js';
 import { commandConfig, commandLogger, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit.js';
 
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('run docflow: the embedded services where no URL is configured, the streams and the actors; Ctrl-C stops it')
+    .description('run docflow: the embedded services where no URL is configured (nats-server, PostgreSQL, Chroma), the streams, the five pipeline stages and the query services; Ctrl-C stops it')
     .action(async (_opts: GlobalOptions, cmd: Command) => {
       const config = commandConfig(cmd.optsWithGlobals<GlobalOptions>());
       const log = commandLogger(config);
@@ -21,7 +22,7 @@ export function registerUp(program: Command): void {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      const node = await DocflowNode.start(config, log);
+      const node = await DocflowNode.start(config, log, { pipeline: PIPELINE_ORDER, queries: true, embeddedStores: true });
       if (signals === 0) {
         process.stdout.write(`docflow is up: NATS ${node.natsUrl}${node.natsMonitorUrl ? ` (monitor ${node.natsMonitorUrl})` : ''}${node.metricsUrl ? `, metrics ${node.metricsUrl}/metrics` : ''}. Ctrl-C stops it.\n`);
         await stopping;

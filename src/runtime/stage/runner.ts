@@ -1,5 +1,5 @@
 import { from, mergeMap, type Subscription } from 'rxjs';
-import type { ActorContext } from '../../actor/types.js';
+import type { ActorContext, ActorEvent } from '../../actor/types.js';
 import { DocflowError, toDocflowError, type ErrorInfo } from '../../errors/index.js';
 import type { Logger } from '../../log.js';
 import { DeadLetter, Result, type MessageKind, type MessageOf } from '../../messages/index.js';
@@ -152,10 +152,15 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     try {
       if (d.error) throw d.error;
       const input = d.message as MessageOf<In>;
-      const ctx: ActorContext = { signal: ac.signal, get log() { return log(); }, attempt: d.deliveryCount, emit: (event) => log().debug({ event }, 'actor event') };
+      const reported: ResultEvent[] = [];
+      const emit = (event: ActorEvent): void => {
+        if (isResultEvent(event)) reported.push(event);
+        else log().debug({ event }, 'actor event');
+      };
+      const ctx: ActorContext = { signal: ac.signal, get log() { return log(); }, attempt: d.deliveryCount, seq: d.streamSeq, emit };
       const outputs = await abortable(this.def.actor.handle(input, ctx), ac.signal);
       await this.#publishAll(outputs, input);
-      if (docId) await this.#result(docId, { status: 'stage', attempt: d.deliveryCount, elapsedMs: performance.now() - started });
+      if (docId) await this.#results(docId, reported, d.deliveryCount, performance.now() - started);
       if (!d.settled) await d.ack();
       this.#counts.processed++;
       this.#window.record(performance.now() - started);
@@ -238,6 +243,23 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     await this.transport.deleteStored(this.def.stream, seq);
   }
 
+  /**
+   * After the outputs are stored: `accepted` results the actor reported, this stage's `stage` result,
+   * then its terminal ones (`indexed`, `unchanged`). A terminal result carries a de-duplication id, so
+   * a redelivery that repeats it within the stream's window publishes nothing new.
+   */
+  async #results(docId: string, reported: ResultEvent[], attempt: number, elapsedMs: number): Promise<void> {
+    const at = new Date().toISOString();
+    const publish = (e: ResultEvent) => {
+      const { type: _t, msgId, ...fields } = e;
+      return this.transport.publish(this.transport.subject(`results.${docId}`), Result,
+        { docId, stage: this.def.name, at, attempt, elapsedMs, ...fields } as MessageOf<typeof Result>, msgId ? { msgId } : {});
+    };
+    for (const e of reported) if (e.status === 'accepted') await publish(e);
+    await this.#result(docId, { status: 'stage', attempt, elapsedMs });
+    for (const e of reported) if (e.status !== 'accepted') await publish(e);
+  }
+
   async #result(docId: string, fields: Partial<MessageOf<typeof Result>>): Promise<void> {
     await this.transport.publish(this.transport.subject(`results.${docId}`), Result, { docId, stage: this.def.name, at: new Date().toISOString(), status: 'stage', ...fields });
   }
@@ -250,6 +272,22 @@ function safeDocId(fn: () => string | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What an actor emits to report a document's result: `{ type: 'result', status, ...fields }`. The runner
+ * publishes it on `results.<docId>` once the stage's outputs are stored; `msgId` de-duplicates repeats.
+ */
+export interface ResultEvent extends ActorEvent {
+  type: 'result';
+  status: 'accepted' | 'indexed' | 'unchanged';
+  chunks?: number;
+  msgId?: string;
+  [key: string]: unknown;
+}
+
+function isResultEvent(e: ActorEvent): e is ResultEvent {
+  return e.type === 'result' && (e.status === 'accepted' || e.status === 'indexed' || e.status === 'unchanged');
 }
 
 /** Reject as soon as the signal aborts, even if the work ignores it. */

@@ -1,0 +1,70 @@
+import type { Actor } from '../../src/actor/types.js';
+import type { EmbeddedMessage } from '../../src/messages/pipeline.js';
+import { unpackVectors } from '../embed/embed.actor.js';
+
+type MetaValue = string | number | boolean;
+
+/** The vector store, as the index stage uses it (Chroma). */
+export interface VectorIndex {
+  collectionName(base: string, model: string, dimension: number): string;
+  upsert(collection: string, records: Array<{ id: string; embedding: Float32Array; document: string; metadata: Record<string, MetaValue> }>): Promise<unknown>;
+  deleteWhereDoc(collection: string, docId: string, keepIds: string[]): Promise<unknown>;
+}
+
+/** The record of documents and chunks, as the index stage uses it (PostgreSQL). */
+export interface DocumentRecorder {
+  recordIndexed(doc: {
+    id: string; collection: string; source: string; mime?: string | undefined; format: string; contentHash: string; bytes: number; attempts: number;
+    timings: Record<string, number>; metadata: Record<string, MetaValue>; embedModel: string;
+    chunks: Array<{ id: string; index: number; text: string; start: number; end: number; headingPath: string[]; page?: number | undefined; size: number }>;
+  }): Promise<unknown>;
+}
+
+export interface IndexActorOptions {
+  index: VectorIndex;
+  documents: DocumentRecorder;
+}
+
+/** Chunk ids are deterministic: a redelivery writes the same rows, and a changed document overwrites its own. */
+export function chunkId(docId: string, index: number): string {
+  return `${docId}:${index}`;
+}
+
+/**
+ * The index stage: upserts the chunks into the vector collection of their embedder model and
+ * dimension, deletes the document's chunks that the new version no longer has, then records the
+ * document and its chunks in PostgreSQL (the record of truth: once it says `indexed`, the vectors are
+ * stored). Reports the terminal `indexed` result.
+ */
+export function createIndexActor(opts: IndexActorOptions): Actor<EmbeddedMessage, never[]> {
+  return {
+    name: 'index',
+    async handle(msg, ctx) {
+      const started = performance.now();
+      const collection = opts.index.collectionName(msg.collection, msg.model, msg.dimension);
+      const vectors = unpackVectors(msg);
+      const ids = msg.chunks.map((c) => chunkId(msg.docId, c.index));
+      const records = msg.chunks.map((c, i) => {
+        const metadata: Record<string, MetaValue> = {
+          ...msg.metadata,
+          docId: msg.docId, source: msg.source, chunk: c.index, start: c.start, end: c.end, format: msg.format,
+          ...(c.headingPath.length ? { heading: c.headingPath.join(' > ') } : {}),
+          ...(c.page !== undefined ? { page: c.page } : {}),
+          ...(msg.title ? { title: msg.title } : {}),
+          ...(msg.name ? { name: msg.name } : {}),
+        };
+        return { id: ids[i]!, embedding: vectors[i]!, document: c.text, metadata };
+      });
+      if (records.length > 0) await opts.index.upsert(collection, records);
+      await opts.index.deleteWhereDoc(collection, msg.docId, ids);
+      const timings = { ...msg.timings, index: performance.now() - started };
+      await opts.documents.recordIndexed({
+        id: msg.docId, collection: msg.collection, source: msg.source, mime: msg.mime, format: msg.format, contentHash: msg.contentHash, bytes: msg.bytes,
+        attempts: ctx.attempt ?? 1, timings, metadata: msg.metadata, embedModel: msg.model,
+        chunks: msg.chunks.map((c, i) => ({ id: ids[i]!, index: c.index, text: c.text, start: c.start, end: c.end, headingPath: c.headingPath, page: c.page, size: c.size })),
+      });
+      ctx.emit({ type: 'result', status: 'indexed', chunks: msg.chunks.length, msgId: `res:${msg.docId}:terminal:${msg.ingestSeq}` });
+      return [];
+    },
+  };
+}

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Actor } from '../../src/actor/types.js';
+import { DocflowError } from '../../src/errors/index.js';
+import type { IngestMessage } from '../../src/messages/index.js';
+import type { LoadedMessage } from '../../src/messages/pipeline.js';
+import { deriveDocId } from './doc-id.js';
+import { resolveInsideRoots } from './resolve-uri.js';
+
+/** What the load stage needs to know of a document already indexed. */
+export interface IndexedDocument {
+  contentHash: string;
+  status: string;
+  chunks: number;
+  embedModel?: string | null;
+  collection?: string | null;
+}
+
+export interface LoadActorOptions {
+  roots: readonly string[];
+  maxBytes: number;
+  defaultCollection: string;
+  /** The embedder model in use: a document indexed with another model is not `unchanged`. */
+  model: string;
+  /** Look up what is indexed under a document id (PostgreSQL). */
+  lookup(docId: string): Promise<IndexedDocument | undefined>;
+}
+
+/**
+ * The load stage: gives each document its id and bytes. Reads `file://` uris only inside the
+ * configured roots, enforces the size limit, hashes the content (the document's identity), and ends
+ * a document that is indexed already with the same content and model as `unchanged`.
+ */
+export function createLoadActor(opts: LoadActorOptions): Actor<IngestMessage, LoadedMessage[]> {
+  return {
+    name: 'load',
+    async handle(msg, ctx) {
+      const started = performance.now();
+      const { docId, valid } = deriveDocId(msg);
+      if (!valid) throw new DocflowError('ERR_LOAD_INVALID_ID', `document id "${String(msg.id).slice(0, 140)}" is not 1-128 of A-Z a-z 0-9 _ -; it is reported as ${docId}`);
+      let data: Uint8Array;
+      let name: string | undefined;
+      let source = 'inline';
+      if (msg.uri !== undefined) {
+        const path = await resolveInsideRoots(msg.uri, opts.roots);
+        data = await readLimited(path, opts.maxBytes);
+        name = basename(path);
+        source = msg.uri;
+      } else if (msg.text !== undefined) {
+        data = Buffer.from(msg.text, 'utf8');
+      } else {
+        data = msg.data ?? new Uint8Array(0);
+      }
+      if (data.byteLength > opts.maxBytes) throw new DocflowError('ERR_LOAD_TOO_LARGE', `document ${docId} is ${data.byteLength} bytes, over load.maxBytes (${opts.maxBytes})`);
+      if (data.byteLength === 0) throw new DocflowError('ERR_LOAD_EMPTY', `document ${docId} is empty`);
+      const contentHash = createHash('sha256').update(data).digest('hex');
+      const collection = msg.collection ?? opts.defaultCollection;
+      const seq = ctx.seq ?? 0;
+      ctx.emit({ type: 'result', status: 'accepted', msgId: `res:${docId}:accepted:${seq}` });
+      const known = await opts.lookup(docId);
+      if (known && known.status === 'indexed' && known.contentHash === contentHash && (known.embedModel ?? opts.model) === opts.model && (known.collection ?? collection) === collection) {
+        ctx.emit({ type: 'result', status: 'unchanged', chunks: known.chunks, msgId: `res:${docId}:terminal:${seq}` });
+        return [];
+      }
+      return [{
+        docId, source, ...(name ? { name } : {}), ...(msg.mime ? { mime: msg.mime } : {}), metadata: msg.metadata ?? {}, collection,
+        priority: msg.priority ?? 'normal', contentHash, bytes: data.byteLength, acceptedAt: new Date().toISOString(), ingestSeq: seq,
+        timings: { load: performance.now() - started }, data,
+      }];
+    },
+  };
+}
+
+/** Read at most `max` bytes; a file that is (or grows) larger is refused without reading it whole. */
+async function readLimited(path: string, max: number): Promise<Uint8Array> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    throw new DocflowError('ERR_LOAD_READ', `cannot open ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  try {
+    const { size } = await fh.stat();
+    if (size > max) throw new DocflowError('ERR_LOAD_TOO_LARGE', `${path} is ${size} bytes, over load.maxBytes (${max})`);
+    const buf = Buffer.allocUnsafe(Math.min(size, max) + 1);
+    let read = 0;
+    while (read < buf.length) {
+      const { bytesRead } = await fh.read(buf, read, buf.length - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+    }
+    if (read > max) throw new DocflowError('ERR_LOAD_TOO_LARGE', `${path} grew past load.maxBytes (${max}) while being read`);
+    return buf.subarray(0, read);
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,42 @@
+import type { Actor } from '../../src/actor/types.js';
+import { DocflowError } from '../../src/errors/index.js';
+import type { SearchReplyMessage, SearchRequestMessage } from '../../src/messages/pipeline.js';
+
+type MetaValue = string | number | boolean;
+
+/** The vector store, as search uses it (Chroma). */
+export interface VectorSearch {
+  collectionName(base: string, model: string, dimension: number): string;
+  query(collection: string, vector: Float32Array | number[], k: number, where?: Record<string, unknown>): Promise<Array<{ id: string; distance: number; document: string; metadata: Record<string, MetaValue> }>>;
+}
+
+export interface SearchActorOptions {
+  model: string;
+  dimension: number;
+  defaultCollection: string;
+  /** Embed the query text with the same embedder as the documents. */
+  embed(text: string, signal: AbortSignal): Promise<Float32Array>;
+  index: VectorSearch;
+}
+
+/** `docflow.query.search`: nearest chunks by cosine distance, best first, score = 1 - distance. */
+export function createSearchActor(opts: SearchActorOptions): Actor<SearchRequestMessage, SearchReplyMessage> {
+  return {
+    name: 'search',
+    async handle(req, ctx) {
+      const started = performance.now();
+      const vector = req.vector ?? await opts.embed(req.text ?? '', ctx.signal);
+      if (vector.length !== opts.dimension) {
+        throw new DocflowError('ERR_QUERY_INVALID', `the query vector has ${vector.length} dimensions; the collection's model ${opts.model} has ${opts.dimension}`);
+      }
+      const collection = opts.index.collectionName(req.collection ?? opts.defaultCollection, opts.model, opts.dimension);
+      const hits = await opts.index.query(collection, vector, req.k ?? 10, req.where);
+      return {
+        results: hits.map((h) => ({ id: h.id, docId: String(h.metadata['docId'] ?? ''), score: 1 - h.distance, distance: h.distance, text: h.document, metadata: h.metadata })),
+        tookMs: performance.now() - started,
+        collection: req.collection ?? opts.defaultCollection,
+        model: opts.model,
+      };
+    },
+  };
+}

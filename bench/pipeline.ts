@@ -1,0 +1,218 @@
+/**
+ * Pipeline benchmark (issue 4), in one run on the python3.11-doc HTML corpus:
+ *  - end-to-end documents/s, chunks/s and MB/s of `docflow up` (a child process: stages on worker
+ *    threads) against a single-threaded in-process loop of the same extract → split → embed
+ *    functions writing to the same stores;
+ *  - peak RSS of the docflow process for the corpus once and four times over;
+ *  - publish → `indexed` latency of a single 4 KiB document on an idle pipeline (p50, p99 over 200).
+ * The services (nats-server, PostgreSQL, Chroma) are started once and shared.
+ * Run: npm run bench:pipeline   (BENCH_DOCS=n limits the corpus)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createHash } from 'node:crypto';
+import { glob } from 'tinyglobby';
+import { loadConfig, PACKAGE_ROOT, type Config } from '../src/config/load.js';
+import { startNatsServer } from '../src/embedded/nats-server.js';
+import { startPostgres } from '../src/embedded/postgres.js';
+import { startChroma } from '../src/embedded/chroma.js';
+import { extract } from '../src/extract/index.js';
+import { split } from '../src/split/index.js';
+import { hashEmbedPacked } from '../src/embed/index.js';
+import { ChromaIndex } from '../src/stores/chroma.js';
+import { DocumentStore } from '../src/stores/documents.js';
+import { Database, migrate } from '../src/stores/postgres/index.js';
+import { IngestRun } from '../src/client/ingest-run.js';
+import { Transport } from '../src/transport/index.js';
+import { StatusReply, StatusRequest } from '../src/messages/index.js';
+import { chunkId } from '../actors/index/index.actor.js';
+import { Result } from '../src/messages/index.js';
+import { Ingest } from '../src/messages/index.js';
+
+const CORPUS_DIR = '/usr/share/doc/python3.11/html';
+const CLI = resolve(PACKAGE_ROOT, 'dist/src/cli/main.js');
+
+interface Figures { docs: number; chunks: number; bytes: number; seconds: number }
+const rate = (f: Figures) => ({ docsPerSec: f.docs / f.seconds, chunksPerSec: f.chunks / f.seconds, mbPerSec: f.bytes / 1048576 / f.seconds });
+
+async function corpus(): Promise<Array<{ path: string; size: number }>> {
+  const files = (await glob('**/*.html', { cwd: CORPUS_DIR, absolute: true })).sort();
+  const limit = Number(process.env['BENCH_DOCS'] ?? files.length);
+  const out = [];
+  for (const path of files.slice(0, limit)) out.push({ path, size: (await readFile(path)).byteLength }); // also warms the page cache
+  return out;
+}
+
+/** The same work as the pipeline, one document after another on the main thread. */
+async function baselineLoop(config: Readonly<Config>, files: Array<{ path: string; size: number }>, db: Database, index: ChromaIndex): Promise<Figures> {
+  const documents = new DocumentStore(db);
+  const dim = config.embed.dimension;
+  const collection = index.collectionName('baseline', 'hash-v1', dim);
+  let chunks = 0;
+  let bytes = 0;
+  const t0 = performance.now();
+  for (const f of files) {
+    const data = await readFile(f.path);
+    bytes += data.byteLength;
+    const docId = `base-${createHash('sha256').update(f.path).digest('hex').slice(0, 16)}`;
+    const ex = await extract({ bytes: data, name: f.path }, config.extract);
+    const cs = split(ex.text, ex.sections, config.split);
+    const packed = hashEmbedPacked(cs.map((c) => c.text), dim);
+    const ids = cs.map((c) => chunkId(docId, c.index));
+    if (cs.length > 0) {
+      await index.upsert(collection, cs.map((c, i) => ({ id: ids[i]!, embedding: packed.subarray(i * dim, (i + 1) * dim), document: c.text, metadata: { docId, source: f.path, chunk: c.index } })));
+    }
+    await index.deleteWhereDoc(collection, docId, ids);
+    await documents.recordIndexed({
+      id: docId, collection: 'baseline', source: f.path, format: ex.format, contentHash: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength,
+      attempts: 1, timings: {}, metadata: {}, embedModel: 'hash-v1',
+      chunks: cs.map((c, i) => ({ id: ids[i]!, index: c.index, text: c.text, start: c.start, end: c.end, headingPath: c.headingPath, page: c.page, size: c.size })),
+    });
+    chunks += cs.length;
+  }
+  return { docs: files.length, chunks, bytes, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** `docflow up` as users run it, in a child process, against the shared services. */
+async function startDocflow(env: Record<string, string>): Promise<{ child: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(process.execPath, [CLI, 'up'], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(15_000).then(() => child.kill('SIGKILL'))]);
+  };
+  return { child, stop };
+}
+
+async function waitReady(t: Transport, stages = 5): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      const s = await t.request(t.subject('status'), StatusRequest, {}, StatusReply);
+      if (s.stages.filter((st) => st.state === 'running').length >= stages) return;
+    } catch { /* not up yet */ }
+    await sleep(200);
+  }
+  throw new Error('docflow did not come up in 60 s');
+}
+
+/** Peak resident set of a process and its threads (VmHWM), bytes. */
+function peakRss(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+async function pipelineRun(t: Transport, files: Array<{ path: string; size: number }>, copies: number, collection: string): Promise<Figures> {
+  const run = new IngestRun(t, { collection });
+  await run.ready();
+  const t0 = performance.now();
+  if (copies === 1) await run.publishFiles(files);
+  else {
+    const items = [];
+    for (let k = 0; k < copies; k++) for (const f of files) items.push({ msg: { uri: `file://${f.path}`, id: `c${k}-${createHash('sha256').update(f.path).digest('hex').slice(0, 20)}` }, source: f.path });
+    await run.publish(items);
+  }
+  await run.done;
+  const seconds = (performance.now() - t0) / 1000;
+  const f = run.figures();
+  run.close();
+  if (f.failed > 0) {
+    const failed = [...run.docs.values()].filter((d) => d.status === 'failed').slice(0, 5);
+    console.log(`  note: ${f.failed} document(s) failed, e.g. ${failed.map((d) => `${d.source}: ${d.error?.code}`).join('; ')}`);
+  }
+  const bytes = files.reduce((a, b) => a + b.size, 0) * copies;
+  return { docs: f.total, chunks: f.chunks, bytes, seconds };
+}
+
+/** Publish → `indexed` of one inline 4 KiB document at a time, on an idle pipeline. */
+async function latency(t: Transport, n: number): Promise<number[]> {
+  const words = readFileSync(join(CORPUS_DIR, '..', 'README.venv'), 'utf8').split(/\s+/).filter(Boolean);
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let text = `latency probe ${i} ${Date.now()} `;
+    for (let j = 0; text.length < 4096; j++) text += `${words[(i * 31 + j) % words.length]} `;
+    const id = `lat-${i}-${process.pid}`;
+    const sub = t.subscribe(t.subject(`results.${id}`), Result);
+    const first = sub.next(); // subscribes now
+    await t.flush();
+    const t0 = performance.now();
+    await t.publish(t.subject('ingest'), Ingest, { id, text: text.slice(0, 4096), collection: 'latency' });
+    let r = await first;
+    while (!r.done && !['indexed', 'unchanged', 'failed'].includes(r.value.message?.status ?? '')) r = await sub.next();
+    times.push(performance.now() - t0);
+    await sub.return(undefined);
+  }
+  return times.sort((a, b) => a - b);
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'docflow-bench-pipeline-'));
+  const nats = await startNatsServer({ configFile: resolve(PACKAGE_ROOT, 'nats-server.conf'), workDir: join(dir, 'nats') });
+  const pg = await startPostgres({ dataDir: join(dir, 'pg'), port: 0 });
+  const chroma = await startChroma({ dataDir: join(dir, 'chroma'), port: 0 });
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    const files = await corpus();
+    const mb = files.reduce((a, b) => a + b.size, 0) / 1048576;
+    console.log(`pipeline benchmark: ${files.length} HTML documents (${mb.toFixed(1)} MB) from ${CORPUS_DIR}`);
+    const env = {
+      DOCFLOW_NATS_URL: nats.url, DOCFLOW_POSTGRES_URL: pg.url, DOCFLOW_CHROMA_URL: chroma.url, DOCFLOW_LOAD_ROOTS: CORPUS_DIR,
+      DOCFLOW_METRICS_PORT: '0', DOCFLOW_LOG_LEVEL: 'warn', DOCFLOW_SUBJECT_PREFIX: 'bench', DOCFLOW_DATA_DIR: join(dir, 'data'),
+    };
+    const config = loadConfig({ env });
+    const db = await Database.connect(pg.url, { max: 4 });
+    stops.push(() => db.close());
+    await migrate(db);
+    const index = new ChromaIndex(chroma.url);
+    const t = await Transport.connect(config);
+    stops.push(() => t.close());
+
+    console.log('  baseline: single-threaded loop of extract → split → embed → stores ...');
+    const base = await baselineLoop(config, files, db, index);
+
+    console.log('  docflow up (child process), corpus once ...');
+    let up = await startDocflow(env);
+    await waitReady(t);
+    const once = await pipelineRun(t, files, 1, 'bench1');
+    const rssOnce = peakRss(up.child.pid!);
+    const lat = await latency(t, Number(process.env['BENCH_LATENCY_N'] ?? 200));
+    await up.stop();
+
+    console.log('  docflow up (fresh child process), corpus four times over ...');
+    up = await startDocflow(env);
+    await waitReady(t);
+    const four = await pipelineRun(t, files, 4, 'bench4');
+    const rssFour = peakRss(up.child.pid!);
+    await up.stop();
+
+    const b = rate(base);
+    const p = rate(once);
+    const p4 = rate(four);
+    const n = (x: number, d = 1) => x.toFixed(d).padStart(9);
+    console.log('');
+    console.log('                              docs/s    chunks/s      MB/s');
+    console.log(`  single-threaded loop     ${n(b.docsPerSec)}   ${n(b.chunksPerSec)}   ${n(b.mbPerSec, 2)}   (${base.docs} docs, ${base.chunks} chunks, ${base.seconds.toFixed(1)} s)`);
+    console.log(`  docflow pipeline         ${n(p.docsPerSec)}   ${n(p.chunksPerSec)}   ${n(p.mbPerSec, 2)}   (${once.docs} docs, ${once.chunks} chunks, ${once.seconds.toFixed(1)} s)`);
+    console.log(`  docflow pipeline, 4x     ${n(p4.docsPerSec)}   ${n(p4.chunksPerSec)}   ${n(p4.mbPerSec, 2)}   (${four.docs} docs, ${four.chunks} chunks, ${four.seconds.toFixed(1)} s)`);
+    const ratio = p.docsPerSec / b.docsPerSec;
+    console.log(`  ratio pipeline / loop (docs/s)           ${ratio.toFixed(2)}x   (goal >= 1.5: ${ratio >= 1.5 ? 'PASS' : 'MISS'})`);
+    const growth = rssFour / rssOnce - 1;
+    console.log(`  peak RSS of docflow, corpus once         ${(rssOnce / 1048576).toFixed(0)} MB   (goal < 600: ${rssOnce < 600 * 1048576 ? 'PASS' : 'MISS'})`);
+    console.log(`  peak RSS of docflow, corpus 4x           ${(rssFour / 1048576).toFixed(0)} MB   growth ${(growth * 100).toFixed(1)}% (goal < 600 MB and < 15%: ${rssFour < 600 * 1048576 && growth < 0.15 ? 'PASS' : 'MISS'})`);
+    console.log(`  latency publish → indexed, 4 KiB, n=${lat.length}   p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms   (goal p50 < 30: ${pct(lat, 50) < 30 ? 'PASS' : 'MISS'})`);
+  } finally {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+    await chroma.stop();
+    await pg.stop();
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

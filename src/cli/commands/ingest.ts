@@ -1,0 +1,94 @@
+import { stat } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { DocflowError } from '../../errors/index.js';
+import { expandPaths } from '../../client/files.js';
+import { IngestRun, type RunFigures } from '../../client/ingest-run.js';
+import { commandConfig, connectClient, type GlobalOptions } from '../context.js';
+import { EXIT } from '../exit.js';
+import { bytes, duration } from '../format.js';
+import { progressView } from '../progress.js';
+
+interface IngestOptions extends GlobalOptions {
+  collection?: string;
+  priority?: 'critical' | 'high' | 'normal' | 'low';
+  meta?: string[];
+  all?: boolean;
+  idleTimeoutMs?: string;
+  json?: boolean;
+}
+
+export function registerIngest(program: Command): void {
+  program
+    .command('ingest')
+    .description('publish documents to a running docflow, show progress per stage, wait for every result; exits 1 naming each failed document')
+    .argument('<paths...>', 'files, directories (documents inside, recursively) or globs')
+    .option('--collection <name>', 'target collection (default: index.collection)')
+    .option('--priority <level>', 'critical | high | normal | low', 'normal')
+    .option('--meta <key=value...>', 'metadata kept on every chunk (filterable in search)')
+    .option('--all', 'in directories, take every file, not only known document types')
+    .option('--idle-timeout-ms <ms>', 'give up when no result arrives for this long', '120000')
+    .option('--json', 'print the summary as JSON')
+    .action(async (paths: string[], opts: IngestOptions, cmd: Command) => {
+      const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
+      const config = commandConfig(all);
+      if (all.priority && !['critical', 'high', 'normal', 'low'].includes(all.priority)) throw new DocflowError('ERR_CONFIG_INVALID', `--priority must be critical, high, normal or low (got "${all.priority}")`);
+      const files = await expandPaths(paths, { all: all.all ?? false });
+      const sized = await Promise.all(files.map(async (path) => ({ path, size: (await stat(path)).size })));
+      const transport = await connectClient(config);
+      const view = all.json ? undefined : progressView();
+      const run = new IngestRun(transport, {
+        ...(all.collection ? { collection: all.collection } : {}),
+        ...(all.priority ? { priority: all.priority } : {}),
+        ...(all.meta?.length ? { metadata: parseMeta(all.meta) } : {}),
+        onResult: () => view?.update(run.figures()),
+      });
+      const idle = Number(all.idleTimeoutMs ?? 120000);
+      let stalled = false;
+      const watchdog = setInterval(() => {
+        view?.update(run.figures());
+        if (run.idleMs > idle) {
+          stalled = true;
+          run.close();
+        }
+      }, 500);
+      try {
+        await run.ready();
+        await run.publishFiles(sized);
+        await run.done;
+      } finally {
+        clearInterval(watchdog);
+        run.close();
+        await transport.close();
+      }
+      const f = run.figures();
+      view?.stop(f);
+      const failed = [...run.docs.values()].filter((d) => d.status === 'failed');
+      const missing = [...run.docs.values()].filter((d) => !d.status);
+      if (all.json) {
+        process.stdout.write(`${JSON.stringify({ ...f, failedDocuments: failed.map((d) => ({ docId: d.docId, source: d.source, error: d.error })), missing: missing.map((d) => d.source) }, null, 2)}\n`);
+      } else {
+        process.stdout.write(summary(f));
+        for (const d of failed) process.stdout.write(`  failed: ${d.source} (${d.docId}): ${d.error?.code ?? '?'} ${d.error?.message ?? ''}\n`);
+        if (stalled) process.stdout.write(`  no result for ${duration(idle)}; ${missing.length} document(s) have no terminal result yet (is \`docflow up\` running? see \`docflow status\`)\n`);
+      }
+      process.exitCode = failed.length > 0 || missing.length > 0 ? EXIT.FAILED : EXIT.OK;
+    });
+}
+
+function summary(f: RunFigures): string {
+  const s = f.elapsedMs / 1000;
+  return `ingested ${f.total} document(s) in ${duration(f.elapsedMs)}: ${f.indexed} indexed, ${f.unchanged} unchanged, ${f.failed} failed; ${f.chunks} chunks; `
+    + `${(f.total / s).toFixed(1)} docs/s, ${(f.bytes / 1048576 / s).toFixed(2)} MB/s (${bytes(f.bytes)})\n`;
+}
+
+function parseMeta(items: string[]): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const item of items) {
+    const i = item.indexOf('=');
+    if (i <= 0) throw new DocflowError('ERR_CONFIG_INVALID', `--meta takes key=value (got "${item}")`);
+    const key = item.slice(0, i);
+    const raw = item.slice(i + 1);
+    out[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+  }
+  return out;
+}

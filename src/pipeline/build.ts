@@ -1,0 +1,117 @@
+import { createExtractActor } from '../../actors/extract/extract.actor.js';
+import { createSplitActor } from '../../actors/split/split.actor.js';
+import { createEmbedActor } from '../../actors/embed/embed.actor.js';
+import { createIndexActor } from '../../actors/index/index.actor.js';
+import { createLoadActor } from '../../actors/load/load.actor.js';
+import { createSearchActor } from '../../actors/query/search.actor.js';
+import { actorEndpoint } from '../actor/serve.js';
+import type { Config } from '../config/load.js';
+import { EmbedBatcher, createEmbedder, type Embedder } from '../embed/index.js';
+import type { Extracted, ExtractInput, ExtractOptions } from '../extract/index.js';
+import type { Logger } from '../log.js';
+import { SearchReply, SearchRequest } from '../messages/pipeline.js';
+import type { MessageKind } from '../messages/index.js';
+import type { StageHost } from '../runtime/stage-host.js';
+import type { StageDefinition } from '../runtime/stage/types.js';
+import type { Chunk, SplitOptions, SplitSection } from '../split/index.js';
+import type { EndpointDef, Transport } from '../transport/index.js';
+import type { PipelineStores } from './services.js';
+import { embedStage, extractStage, indexStage, loadStage, splitStage, type PipelineStageName } from './stages.js';
+
+const workerFile = (rel: string) => new URL(`../${rel}`, import.meta.url);
+
+/** The embedder of the configuration; the hash provider runs on the embed stage's worker threads. */
+export function configEmbedder(config: Readonly<Config>, host?: StageHost): Embedder {
+  const e = config.embed;
+  if (e.provider === 'http') {
+    const h = e.http;
+    return createEmbedder({
+      provider: 'http', url: h.url, model: h.model, ...(h.apiKey ? { apiKey: h.apiKey } : {}), dimension: e.dimension,
+      maxBatchItems: h.maxBatchItems, maxBatchTokens: h.maxBatchTokens, maxConcurrency: h.maxConcurrency, timeoutMs: h.timeoutMs,
+    });
+  }
+  const local = createEmbedder({ provider: 'hash', dimension: e.dimension });
+  if (!host) return local;
+  const pool = host.createPool('embed', workerFile('embed/worker.js'));
+  return {
+    model: local.model,
+    dimension: local.dimension,
+    async embed(texts, signal) {
+      const packed = await pool.run<Float32Array>({ texts, dimension: e.dimension }, signal ? { signal } : {});
+      return texts.map((_, i) => packed.subarray(i * e.dimension, (i + 1) * e.dimension));
+    },
+  };
+}
+
+/**
+ * Add the chosen pipeline stages to a host, with their worker pools (extract, split, embed) and the
+ * embed stage's batcher; returns the query endpoints this process can serve.
+ */
+export async function addPipeline(host: StageHost, transport: Transport, config: Readonly<Config>, stores: PipelineStores | undefined, stages: readonly PipelineStageName[], log: Logger, signal: AbortSignal): Promise<{ endpoints: EndpointDef[]; close(): Promise<void> }> {
+  const subject = (rel: string) => transport.subject(rel);
+  const defs: StageDefinition<MessageKind, MessageKind>[] = [];
+  const closers: Array<() => Promise<void>> = [];
+  const needStores = () => {
+    if (!stores) throw new Error('the load and index stages need PostgreSQL and Chroma');
+    return stores;
+  };
+  const queryEmbedder = createEmbedder(config.embed.provider === 'hash' ? { provider: 'hash', dimension: config.embed.dimension } : { provider: 'http', ...config.embed.http, dimension: config.embed.dimension });
+  const model = queryEmbedder.model;
+  for (const name of stages) {
+    switch (name) {
+      case 'load': {
+        const s = needStores();
+        defs.push(loadStage(createLoadActor({
+          roots: config.load.roots, maxBytes: config.load.maxBytes, defaultCollection: config.index.collection, model,
+          lookup: async (docId) => {
+            const d = await s.documents.get(docId);
+            return d ? { contentHash: d.contentHash, status: d.status, chunks: d.chunks ?? 0, embedModel: d.embedModel ?? null, collection: d.collection ?? null } : undefined;
+          },
+        }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
+        break;
+      }
+      case 'extract': {
+        const pool = host.createPool('extract', workerFile('extract/worker.js'));
+        const options: Partial<ExtractOptions> = { ...config.extract };
+        defs.push(extractStage(createExtractActor({
+          options,
+          run: (task: ExtractInput & { options: Partial<ExtractOptions> }, sig) => pool.run<Extracted>(task, { signal: sig }),
+        }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
+        break;
+      }
+      case 'split': {
+        const pool = host.createPool('split', workerFile('split/worker.js'));
+        const options: Partial<SplitOptions> = { ...config.split };
+        defs.push(splitStage(createSplitActor({
+          options,
+          run: (task: { text: string; sections: SplitSection[]; options: Partial<SplitOptions> }, sig) => pool.run<Chunk[]>(task, { signal: sig }),
+        }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
+        break;
+      }
+      case 'embed': {
+        const embedder = configEmbedder(config, host);
+        const batcher = new EmbedBatcher(embedder, { batchSize: config.embed.batchSize, batchWaitMs: config.embed.batchWaitMs });
+        host.addBatching('embed', { get settings() { return batcher.settings; }, tune: (p) => batcher.tune(p) });
+        closers.push(async () => { await batcher.close(); await embedder.close?.(); });
+        defs.push(embedStage(createEmbedActor({ model: embedder.model, dimension: embedder.dimension, embed: (texts, sig) => batcher.embed(texts, sig) }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
+        break;
+      }
+      case 'index': {
+        const s = needStores();
+        defs.push(indexStage(createIndexActor({ index: s.index, documents: s.documents })) as unknown as StageDefinition<MessageKind, MessageKind>);
+        break;
+      }
+    }
+  }
+  for (const def of defs) await host.add(def);
+  const endpoints: EndpointDef[] = [];
+  if (stores) {
+    const search = createSearchActor({
+      model, dimension: config.embed.dimension, defaultCollection: config.index.collection, index: stores.index,
+      embed: async (text, sig) => (await queryEmbedder.embed([text], sig))[0]!,
+    });
+    endpoints.push(actorEndpoint(search, { subject: subject('query.search'), request: SearchRequest, reply: SearchReply, log, signal }));
+  }
+  closers.push(async () => { await queryEmbedder.close?.(); });
+  return { endpoints, close: async () => { for (const c of closers) await c(); } };
+}

@@ -1,0 +1,65 @@
+import { join, resolve } from 'node:path';
+import type { Config } from '../config/load.js';
+import { startChroma } from '../embedded/chroma.js';
+import { startPostgres } from '../embedded/postgres.js';
+import { DocflowError } from '../errors/index.js';
+import type { Logger } from '../log.js';
+import { readRunFile } from '../runtime/endpoints.js';
+import { ChromaIndex } from '../stores/chroma.js';
+import { DocumentStore } from '../stores/documents.js';
+import { Database, migrate } from '../stores/postgres/index.js';
+import { redactUrl } from '../util/redact.js';
+
+/** The stores of the pipeline: documents and chunks in PostgreSQL, vectors in Chroma. */
+export interface PipelineStores {
+  readonly db: Database;
+  readonly documents: DocumentStore;
+  readonly index: ChromaIndex;
+  readonly postgresUrl: string;
+  readonly chromaUrl: string;
+  /** True when this process started an embedded service. */
+  readonly started: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Connect to PostgreSQL and Chroma: the configured URLs; else those of a `docflow up` on this
+ * machine (its run file); else, when `embedded`, start them under `dataDir`. Runs the migrations.
+ */
+export async function openStores(config: Readonly<Config>, log: Logger, opts: { embedded: boolean }): Promise<PipelineStores> {
+  const cleanup: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const fn of cleanup.reverse()) await fn().catch((err: unknown) => log.warn({ err }, 'closing a store failed'));
+  };
+  try {
+    const run = opts.embedded ? {} : readRunFile(config);
+    let started = false;
+    let postgresUrl = config.postgres.url || run.postgresUrl || '';
+    if (!postgresUrl) {
+      if (!opts.embedded) throw new DocflowError('ERR_CONFIG_INVALID', 'no PostgreSQL: set postgres.url (DOCFLOW_POSTGRES_URL), or run `docflow up` on this machine first');
+      const pg = await startPostgres({ dataDir: join(resolve(config.dataDir), 'postgres'), port: config.postgres.embedded.port, persistent: true });
+      cleanup.push(() => pg.stop());
+      postgresUrl = pg.url;
+      started = true;
+      log.info({ url: redactUrl(pg.url) }, 'embedded PostgreSQL started');
+    }
+    let chromaUrl = config.chroma.url || run.chromaUrl || '';
+    if (!chromaUrl) {
+      if (!opts.embedded) throw new DocflowError('ERR_CONFIG_INVALID', 'no Chroma: set chroma.url (DOCFLOW_CHROMA_URL), or run `docflow up` on this machine first');
+      const chroma = await startChroma({ dataDir: join(resolve(config.dataDir), 'chroma'), port: config.chroma.embedded.port });
+      cleanup.push(() => chroma.stop());
+      chromaUrl = chroma.url;
+      started = true;
+      log.info({ url: chroma.url }, 'embedded Chroma started');
+    }
+    const db = await Database.connect(postgresUrl, { max: config.postgres.poolMax });
+    cleanup.push(() => db.close());
+    await migrate(db);
+    const documents = new DocumentStore(db);
+    const index = new ChromaIndex(chromaUrl);
+    return { db, documents, index, postgresUrl, chromaUrl, started, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,60 @@
+import type { Actor } from '../actor/types.js';
+import { Ingest, Result, type IngestMessage, type MessageKind, type MessageOf } from '../messages/index.js';
+import { Chunks, Embedded, Extracted, Loaded, type ChunksMessage, type EmbeddedMessage, type ExtractedMessage, type LoadedMessage } from '../messages/pipeline.js';
+import type { StageDefinition } from '../runtime/stage/types.js';
+import { deriveDocId } from '../../actors/load/doc-id.js';
+
+/** The pipeline's stages, in order. */
+export const PIPELINE_ORDER = ['load', 'extract', 'split', 'embed', 'index'] as const;
+export type PipelineStageName = (typeof PIPELINE_ORDER)[number];
+
+export function isPipelineStage(name: string): name is PipelineStageName {
+  return (PIPELINE_ORDER as readonly string[]).includes(name);
+}
+
+/** The durable consumers of a stage after load: one per priority level (config `consumers.<stage>-<level>`). */
+function priorityConsumers(stage: string) {
+  return { critical: `${stage}-critical`, high: `${stage}-high`, normal: `${stage}-normal`, low: `${stage}-low` };
+}
+
+type Subject = (rel: string) => string;
+type DocOut = { docId: string; priority: string; ingestSeq: number };
+
+/**
+ * Where a stage's output goes: the next stage's subject at the document's priority, with a
+ * de-duplication id naming this run of the document, so a redelivered input publishes nothing new.
+ */
+function toNext<O extends DocOut>(subject: Subject, next: PipelineStageName) {
+  return (out: O) => ({ subject: subject(`stage.${next}.${out.priority}`), message: out, msgId: `${next}:${out.docId}:${out.ingestSeq}` });
+}
+
+export function loadStage(actor: Actor<IngestMessage, LoadedMessage[]>, subject: Subject): StageDefinition<typeof Ingest, typeof Loaded> {
+  return {
+    name: 'load', consumer: 'load', stream: 'INGEST', input: Ingest, output: Loaded, actor,
+    route: toNext<LoadedMessage>(subject, 'extract'),
+    docId: (input) => (input ? deriveDocId(input).docId : undefined),
+  };
+}
+
+function middle<In extends MessageKind, Out extends MessageKind>(
+  name: PipelineStageName, next: PipelineStageName, input: In, output: Out, actor: Actor<MessageOf<In>, MessageOf<Out>[]>, subject: Subject,
+): StageDefinition<In, Out> {
+  return {
+    name, consumer: priorityConsumers(name), stream: 'PIPELINE', input, output, actor,
+    route: toNext(subject, next) as unknown as StageDefinition<In, Out>['route'],
+    docId: (m) => (m as { docId?: string } | undefined)?.docId,
+  };
+}
+
+export const extractStage = (actor: Actor<LoadedMessage, ExtractedMessage[]>, subject: Subject) => middle('extract', 'split', Loaded, Extracted, actor, subject);
+export const splitStage = (actor: Actor<ExtractedMessage, ChunksMessage[]>, subject: Subject) => middle('split', 'embed', Extracted, Chunks, actor, subject);
+export const embedStage = (actor: Actor<ChunksMessage, EmbeddedMessage[]>, subject: Subject) => middle('embed', 'index', Chunks, Embedded, actor, subject);
+
+/** The last stage publishes no message onward, only the terminal result. */
+export function indexStage(actor: Actor<EmbeddedMessage, never[]>): StageDefinition<typeof Embedded, typeof Result> {
+  return {
+    name: 'index', consumer: priorityConsumers('index'), stream: 'PIPELINE', input: Embedded, output: Result, actor,
+    route: () => { throw new Error('the index stage has no onward output'); },
+    docId: (m) => m?.docId,
+  };
+}
