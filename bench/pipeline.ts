@@ -9,7 +9,7 @@
  * Run: npm run bench:pipeline   (BENCH_DOCS=n limits the corpus)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -153,6 +153,7 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'docflow-bench-pipeline-'));
+  chmodSync(dir, 0o711); // as root, PostgreSQL runs as `postgres` and must be able to enter it
   const nats = await startNatsServer({ configFile: resolve(PACKAGE_ROOT, 'nats-server.conf'), workDir: join(dir, 'nats') });
   const pg = await startPostgres({ dataDir: join(dir, 'pg'), port: 0 });
   const chroma = await startChroma({ dataDir: join(dir, 'chroma'), port: 0 });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: start docflow (embedded nats-server), show its status, stop it.
-# Later the pipeline grows this into ingest + search of a real corpus.
+# The main job on embedded defaults: start docflow (embedded nats-server, PostgreSQL and Chroma),
+# ingest a real corpus (the Python library reference from python3.11-doc, HTML), search it, show the
+# status, stop. DEMO_CORPUS=path ingests something else (it becomes the load root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -8,12 +9,25 @@ bash scripts/ensure-system.sh
 [ -f dist/src/cli/main.js ] || npm run build --silent
 
 data=${DOCFLOW_DATA_DIR:-./.docflow}
+corpus=${DEMO_CORPUS:-/usr/share/doc/python3.11/html/library}
 mkdir -p "$data"
 log="$data/up.log"
+export DOCFLOW_DATA_DIR="$data"
 # Port 0: any free port, so the demo never collides with a server already on 4222.
-DOCFLOW_NATS_PORT=${DOCFLOW_NATS_PORT:-0} DOCFLOW_METRICS_PORT=${DOCFLOW_METRICS_PORT:-0} DOCFLOW_DATA_DIR="$data" node dist/src/cli/main.js up >"$log" 2>&1 &
+DOCFLOW_NATS_PORT=${DOCFLOW_NATS_PORT:-0} DOCFLOW_METRICS_PORT=${DOCFLOW_METRICS_PORT:-0} DOCFLOW_LOAD_ROOTS="$corpus" \
+  node dist/src/cli/main.js up >"$log" 2>&1 &
 up=$!
 trap 'kill -TERM $up 2>/dev/null || true; wait $up 2>/dev/null || true' EXIT
 
 echo "starting docflow (log: $log) ..."
-DOCFLOW_DATA_DIR="$data" node dist/src/cli/main.js status --wait-ms 20000 || { echo "docflow did not come up; its log:"; tail -20 "$log"; exit 1; }
+node dist/src/cli/main.js status --wait-ms 60000 >/dev/null || { echo "docflow did not come up; its log:"; tail -20 "$log"; exit 1; }
+echo "ingesting $corpus ..."
+node dist/src/cli/main.js ingest "$corpus"
+echo
+echo '$ docflow search "how do I read a CSV file with a header row"'
+node dist/src/cli/main.js search -k 3 how do I read a CSV file with a header row
+echo
+echo '$ docflow search "spawn a subprocess and capture its output"'
+node dist/src/cli/main.js search -k 3 spawn a subprocess and capture its output
+echo
+node dist/src/cli/main.js status

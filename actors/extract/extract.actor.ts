@@ -27,7 +27,8 @@ export function createExtractActor(opts: ExtractActorOptions): Actor<LoadedMessa
       }
       return [{
         ...docFields(msg, 'extract', performance.now() - started), format: out.format, ...(out.title ? { title: out.title.slice(0, 4096) } : {}),
-        text: out.text, sections: out.sections, ...(out.pages !== undefined ? { pages: out.pages } : {}),
+        // PostgreSQL text cannot hold U+0000: a space keeps every offset in place.
+        text: out.text.includes('\0') ? out.text.replaceAll('\0', ' ') : out.text, sections: out.sections, ...(out.pages !== undefined ? { pages: out.pages } : {}),
       }];
     },
   };

@@ -5,7 +5,10 @@ import { createIndexActor } from '../../actors/index/index.actor.js';
 import { createLoadActor } from '../../actors/load/load.actor.js';
 import { createSearchActor } from '../../actors/query/search.actor.js';
 import { actorEndpoint } from '../actor/serve.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/load.js';
+import { DocflowError } from '../errors/index.js';
+import type { WorkerPool } from '../pool/index.js';
 import { EmbedBatcher, createEmbedder, type Embedder } from '../embed/index.js';
 import type { Extracted, ExtractInput, ExtractOptions } from '../extract/index.js';
 import type { Logger } from '../log.js';
@@ -19,6 +22,21 @@ import type { PipelineStores } from './services.js';
 import { embedStage, extractStage, indexStage, loadStage, splitStage, type PipelineStageName } from './stages.js';
 
 const workerFile = (rel: string) => new URL(`../${rel}`, import.meta.url);
+
+/**
+ * Run a task on a stage's pool, waiting (not failing) while its queue is full: the stage's credit
+ * already bounds the work in flight, so a full queue means "soon", and must not cost a delivery attempt.
+ */
+async function runWhenRoom<T>(pool: WorkerPool, task: unknown, signal: AbortSignal): Promise<T> {
+  for (let wait = 5; ; wait = Math.min(wait * 2, 100)) {
+    try {
+      return await pool.run<T>(task, { signal });
+    } catch (err) {
+      if (!(err instanceof DocflowError && err.code === 'ERR_POOL_QUEUE_FULL') || signal.aborted) throw err;
+      await sleep(wait, undefined, { signal });
+    }
+  }
+}
 
 /** The embedder of the configuration; the hash provider runs on the embed stage's worker threads. */
 export function configEmbedder(config: Readonly<Config>, host?: StageHost): Embedder {
@@ -37,7 +55,7 @@ export function configEmbedder(config: Readonly<Config>, host?: StageHost): Embe
     model: local.model,
     dimension: local.dimension,
     async embed(texts, signal) {
-      const packed = await pool.run<Float32Array>({ texts, dimension: e.dimension }, signal ? { signal } : {});
+      const packed = await runWhenRoom<Float32Array>(pool, { texts, dimension: e.dimension }, signal ?? new AbortController().signal);
       return texts.map((_, i) => packed.subarray(i * e.dimension, (i + 1) * e.dimension));
     },
   };
@@ -75,7 +93,7 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
         const options: Partial<ExtractOptions> = { ...config.extract };
         defs.push(extractStage(createExtractActor({
           options,
-          run: (task: ExtractInput & { options: Partial<ExtractOptions> }, sig) => pool.run<Extracted>(task, { signal: sig }),
+          run: (task: ExtractInput & { options: Partial<ExtractOptions> }, sig) => runWhenRoom<Extracted>(pool, task, sig),
         }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
         break;
       }
@@ -84,7 +102,7 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
         const options: Partial<SplitOptions> = { ...config.split };
         defs.push(splitStage(createSplitActor({
           options,
-          run: (task: { text: string; sections: SplitSection[]; options: Partial<SplitOptions> }, sig) => pool.run<Chunk[]>(task, { signal: sig }),
+          run: (task: { text: string; sections: SplitSection[]; options: Partial<SplitOptions> }, sig) => runWhenRoom<Chunk[]>(pool, task, sig),
         }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
         break;
       }
