@@ -24,10 +24,11 @@ node dist/src/cli/main.js status --wait-ms 60000 >/dev/null || { echo "docflow d
 echo "ingesting $corpus ..."
 node dist/src/cli/main.js ingest "$corpus"
 echo
-echo '$ docflow search "how do I read a CSV file with a header row"'
-node dist/src/cli/main.js search -k 3 how do I read a CSV file with a header row
+# The default embedder is lexical (README: "embed"): queries find chunks that share their words.
+echo '$ docflow search csv DictReader sniffer dialect'
+node dist/src/cli/main.js search -k 3 csv DictReader sniffer dialect
 echo
-echo '$ docflow search "spawn a subprocess and capture its output"'
-node dist/src/cli/main.js search -k 3 spawn a subprocess and capture its output
+echo '$ docflow search subprocess run capture_output returncode'
+node dist/src/cli/main.js search -k 3 subprocess run capture_output returncode
 echo
 node dist/src/cli/main.js status

@@ -13,6 +13,7 @@ export interface VectorIndex {
 
 /** The record of documents and chunks, as the index stage uses it (PostgreSQL). */
 export interface DocumentRecorder {
+  get(id: string): Promise<unknown>;
   recordIndexed(doc: {
     id: string; collection: string; source: string; mime?: string | undefined; format: string; contentHash: string; bytes: number; attempts: number;
     timings: Record<string, number>; metadata: Record<string, MetaValue>; embedModel: string;
@@ -55,8 +56,12 @@ export function createIndexActor(opts: IndexActorOptions): Actor<EmbeddedMessage
         };
         return { id: ids[i]!, embedding: vectors[i]!, document: c.text, metadata };
       });
+      // A document seen before may have chunks its new version lacks. So may a redelivery (a crash
+      // after the upsert, before PostgreSQL recorded it). A first delivery of a new document has none:
+      // the scan of Chroma for its old chunks is skipped then.
+      const seenBefore = (ctx.attempt ?? 1) > 1 || (await opts.documents.get(msg.docId)) !== undefined;
       if (records.length > 0) await opts.index.upsert(collection, records);
-      await opts.index.deleteWhereDoc(collection, msg.docId, ids);
+      if (seenBefore) await opts.index.deleteWhereDoc(collection, msg.docId, ids);
       const timings = { ...msg.timings, index: performance.now() - started };
       await opts.documents.recordIndexed({
         id: msg.docId, collection: msg.collection, source: msg.source, mime: msg.mime, format: msg.format, contentHash: msg.contentHash, bytes: msg.bytes,

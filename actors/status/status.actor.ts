@@ -16,6 +16,8 @@ export interface StatusSources {
   nats(): { server: string; jetstream: boolean; connected: boolean; maxPayload: number };
   /** Memory level and figures, from the memory monitor. */
   memory(): { level: string; rssBytes: number; heapUsedBytes: number; slopeBytesPerSec: number; limitBytes: number };
+  /** Worker pools, batching, store connections: figures that only some processes have. */
+  extras?(): Record<string, unknown> | Promise<Record<string, unknown>>;
 }
 
 /** Answers `docflow.status`: stages with their supervision state and counters, memory, streams. */
@@ -30,6 +32,7 @@ export function createStatusActor(src: StatusSources): Actor<{ verbose?: boolean
         memory: src.memory(),
         nats: src.nats(),
         streams: await src.streams(),
+        ...(src.extras ? await src.extras() : {}),
       };
     },
   };

@@ -109,7 +109,7 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
       case 'embed': {
         const embedder = configEmbedder(config, host);
         const batcher = new EmbedBatcher(embedder, { batchSize: config.embed.batchSize, batchWaitMs: config.embed.batchWaitMs });
-        host.addBatching('embed', { get settings() { return batcher.settings; }, tune: (p) => batcher.tune(p) });
+        host.addBatching('embed', { get settings() { return batcher.settings; }, tune: (p) => batcher.tune(p), stats: () => ({ ...batcher.stats() }) });
         closers.push(async () => { await batcher.close(); await embedder.close?.(); });
         defs.push(embedStage(createEmbedActor({ model: embedder.model, dimension: embedder.dimension, embed: (texts, sig) => batcher.embed(texts, sig) }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
         break;

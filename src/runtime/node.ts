@@ -152,6 +152,11 @@ export class DocflowNode implements AsyncDisposable {
       },
       nats: () => transport.info(),
       streams: () => this.#streamFigures(),
+      extras: () => ({
+        pools: host.pools().map((p) => ({ name: p.name, threads: p.threads, queued: p.queued, running: p.running, completed: p.completed, failed: p.failed, utilization: p.utilization })),
+        batching: host.batchingFigures(),
+        ...(this.#stores ? { postgres: this.#stores.db.stats() } : {}),
+      }),
     });
     const tune = createTuneActor({ names: () => host.names(), tune: (stage, patch) => ({ ...host.tune(stage, patch) }) });
     const endpoint = { log, signal: this.#abort.signal };

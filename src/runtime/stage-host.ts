@@ -18,6 +18,7 @@ type AnyRunner = StageRunner<MessageKind, MessageKind>;
 export interface Batching {
   readonly settings: { batchSize: number; batchWaitMs: number };
   tune(patch: { batchSize?: number; batchWaitMs?: number }): unknown;
+  stats?(): Record<string, unknown>;
 }
 
 /**
@@ -116,6 +117,11 @@ export class StageHost implements AsyncDisposable {
   /** Be told each message's stage, outcome and duration (for the latency histogram). */
   observe(fn: (stage: string, outcome: 'ok' | 'retry' | 'failed', seconds: number) => void): void {
     for (const [name, r] of this.#runners) r.observe((outcome, seconds) => fn(name, outcome, seconds));
+  }
+
+  /** Settings and counters of the stages that batch. */
+  batchingFigures(): Array<{ stage: string; batchSize: number; batchWaitMs: number } & Record<string, unknown>> {
+    return [...this.#batching].map(([stage, b]) => ({ stage, ...b.settings, ...(b.stats ? b.stats() : {}) }));
   }
 
   /** Register the batch processor of a stage, so that its batch size and wait can be tuned and shown. */

@@ -55,6 +55,16 @@ export function formatStatus(s: StatusReplyMessage): string {
     lines.push(table([['stage', 'state', 'restarts', 'in flight', 'pending', 'processed', 'failed', 'rate/s'],
       ...s.stages.map((st) => [st.name, st.state, String(st.restarts), String(st.inFlight), String(st.pending), String(st.processed), String(st.failed), st.rate.toFixed(1)])]));
   }
+  const extra = s as StatusReplyMessage & { pools?: Array<{ name: string; threads: number; queued: number; running: number; completed: number; failed: number; utilization: number }>; batching?: Array<{ stage: string; batchSize: number; batchWaitMs: number; batches?: number; meanBatchSize?: number }>; postgres?: { total: number; idle: number; waiting: number } };
+  if (extra.pools?.length) {
+    lines.push('worker pools:');
+    lines.push(table([['pool', 'threads', 'running', 'queued', 'completed', 'failed', 'busy'],
+      ...extra.pools.map((p) => [p.name, String(p.threads), String(p.running), String(p.queued), String(p.completed), String(p.failed), `${Math.round(p.utilization * 100)}%`])]));
+  }
+  for (const b of extra.batching ?? []) {
+    lines.push(`batching ${b.stage}: up to ${b.batchSize} items or ${b.batchWaitMs} ms${b.batches !== undefined ? `; ${b.batches} batches, mean size ${(b.meanBatchSize ?? 0).toFixed(1)}` : ''}`);
+  }
+  if (extra.postgres) lines.push(`postgres pool: ${extra.postgres.total} connections, ${extra.postgres.idle} idle, ${extra.postgres.waiting} waiting`);
   if (s.streams?.length) {
     lines.push('streams:');
     lines.push(table(s.streams.map((st) => [st.name, `${st.messages} messages`, bytes(st.bytes)])));

@@ -49,6 +49,11 @@ export class PrioritySource<K extends MessageKind> implements AsyncIterable<Deli
     this.#signal();
   }
 
+  /** Send the pending acks of every level (see `PullConsumer.flushAcks`). */
+  flushAcks(): void {
+    for (const p of PRIORITIES) this.pulls[p].flushAcks();
+  }
+
   /** Stop pulling; buffered deliveries are nak'ed at once for redelivery. */
   async close(): Promise<void> {
     this.#closed = true;

@@ -1,9 +1,8 @@
-import { from, mergeMap, type Subscription } from 'rxjs';
 import type { ActorContext, ActorEvent } from '../../actor/types.js';
 import { DocflowError, toDocflowError, type ErrorInfo } from '../../errors/index.js';
 import type { Logger } from '../../log.js';
 import { DeadLetter, Result, type MessageKind, type MessageOf } from '../../messages/index.js';
-import type { Delivery, PullConsumer, Transport } from '../../transport/index.js';
+import type { Delivery, PublishOptions, PullConsumer, Transport } from '../../transport/index.js';
 import { PRIORITIES, type Priority } from '../../scheduler/priority.js';
 import { levelCredit, PrioritySource } from './priority-source.js';
 import { retryDelayMs } from '../../util/backoff.js';
@@ -11,6 +10,14 @@ import { RateWindow } from '../../util/rate-window.js';
 import type { StageDefinition, StageSettings, StageStats } from './types.js';
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** A message being handled: how to stop it, and since when it runs (for the timeout sweep). */
+interface InFlight {
+  /** `performance.now()` when handling began. */
+  readonly started: number;
+  /** Rejects the actor's work at once (timeout, stop), even if the actor ignores its signal. */
+  fail(err: DocflowError): void;
+}
 
 /**
  * Runs one stage: pulls from its durable consumer within credit, hands each message to the actor,
@@ -21,12 +28,13 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
   #state: State = 'idle';
   #settings: StageSettings;
   #source: PullConsumer<In> | PrioritySource<In> | undefined;
-  #sub: Subscription | undefined;
   #abort = new AbortController();
   #advisories: Array<{ stop(): void }> = [];
   #progress: ReturnType<typeof setInterval> | undefined;
+  #sweep: ReturnType<typeof setInterval> | undefined;
+  #sweepMs = 0;
   #observer: ((outcome: 'ok' | 'retry' | 'failed', seconds: number) => void) | undefined;
-  readonly #inFlight = new Map<Delivery<MessageOf<In>>, AbortController>();
+  readonly #inFlight = new Map<Delivery<MessageOf<In>>, InFlight>();
   readonly #window = new RateWindow();
   readonly #counts = { processed: 0, failed: 0, retried: 0, deadLettered: 0 };
   readonly #maxDeliver: number;
@@ -54,14 +62,34 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     this.#state = 'starting';
     // One ticker for all in-flight work: long tasks tell JetStream they are alive, so they are not redelivered.
     this.#startProgress();
+    this.#startSweep();
     this.#abort = new AbortController();
     this.#source = await this.#openSource();
     this.#advisories = this.#consumerKeys().map((key) => this.transport.onMaxDeliveries(key, (a) => this.#deadLetterCrashed(a.streamSeq, a.deliveries)));
-    // The source yields only within credit, so mergeMap never buffers: credit is the backpressure.
-    this.#sub = from(this.#source)
-      .pipe(mergeMap((d) => this.#handle(d)))
-      .subscribe({ error: (err: unknown) => ctx.crashed(err) });
+    void this.#consume(this.#source, ctx);
     this.#state = 'running';
+  }
+
+  /**
+   * Hand every delivery to `#handle` as it comes. The source yields only within credit, so this
+   * never buffers: credit is the backpressure. A failure outside a message's own handling (which
+   * catches everything it can) is the pipeline failing: reported once, and pulling stops.
+   */
+  async #consume(source: AsyncIterable<Delivery<MessageOf<In>>>, ctx: { crashed(err: unknown): void }): Promise<void> {
+    let crashed = false;
+    const crash = (err: unknown): void => {
+      if (crashed) return;
+      crashed = true;
+      ctx.crashed(err);
+    };
+    try {
+      for await (const d of source) {
+        this.#handle(d).catch(crash);
+        if (crashed) break;
+      }
+    } catch (err) {
+      crash(err);
+    }
   }
 
   /**
@@ -76,15 +104,16 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     await this.#source?.close();
     const deadline = Date.now() + this.#settings.drainGraceMs;
     while (this.#inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    for (const [d, ac] of this.#inFlight) {
-      ac.abort(new DocflowError('ERR_ABORTED', `stage ${this.def.name} ${reason}`));
+    for (const [d, f] of this.#inFlight) {
+      f.fail(new DocflowError('ERR_ABORTED', `stage ${this.def.name} ${reason}`));
       d.nak(0);
     }
     this.#inFlight.clear();
     clearInterval(this.#progress);
     this.#progress = undefined;
+    clearInterval(this.#sweep);
+    this.#sweep = undefined;
     this.#abort.abort();
-    this.#sub?.unsubscribe();
     this.#state = 'stopped';
   }
 
@@ -93,6 +122,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     const before = this.#settings.progressIntervalMs;
     this.#settings = { ...this.#settings, ...patch };
     if (this.#progress && this.#settings.progressIntervalMs !== before) this.#startProgress();
+    if (this.#sweep && sweepPeriodMs(this.#settings.taskTimeoutMs) !== this.#sweepMs) this.#startSweep();
     this.#source?.setCredit(this.#credit());
     return this.#settings;
   }
@@ -106,6 +136,23 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     clearInterval(this.#progress);
     this.#progress = setInterval(() => { for (const d of this.#inFlight.keys()) d.working(); }, this.#settings.progressIntervalMs);
     this.#progress.unref();
+  }
+
+  /**
+   * One sweep for all task timeouts instead of a timer per message: a task past `taskTimeoutMs` is
+   * aborted within a tenth of the timeout (at most a second) after it expires.
+   */
+  #startSweep(): void {
+    clearInterval(this.#sweep);
+    this.#sweepMs = sweepPeriodMs(this.#settings.taskTimeoutMs);
+    this.#sweep = setInterval(() => {
+      const ms = this.#settings.taskTimeoutMs;
+      const expired = performance.now() - ms;
+      for (const f of this.#inFlight.values()) {
+        if (f.started <= expired) f.fail(new DocflowError('ERR_STAGE_TIMEOUT', `stage ${this.def.name} took longer than ${ms} ms`));
+      }
+    }, this.#sweepMs);
+    this.#sweep.unref();
   }
 
   /** Be told the outcome and duration of every message (metrics). */
@@ -143,44 +190,67 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
   async #handle(d: Delivery<MessageOf<In>>): Promise<void> {
     const started = performance.now();
     const ac = new AbortController();
-    this.#inFlight.set(d, ac);
     const docId = safeDocId(() => this.def.docId(d.message));
     // A child logger costs more than the rest of a small message's handling: create it on first use.
     let child: Logger | undefined;
     const log = (): Logger => (child ??= this.#log.child({ docId, seq: d.streamSeq, attempt: d.deliveryCount }));
-    const timeout = setTimeout(() => ac.abort(new DocflowError('ERR_STAGE_TIMEOUT', `stage ${this.def.name} took longer than ${this.#settings.taskTimeoutMs} ms`)), this.#settings.taskTimeoutMs);
-    try {
-      if (d.error) throw d.error;
-      const input = d.message as MessageOf<In>;
-      const reported: ResultEvent[] = [];
-      const emit = (event: ActorEvent): void => {
-        if (isResultEvent(event)) reported.push(event);
+    let reported: ResultEvent[] | undefined;
+    const ctx: ActorContext = {
+      signal: ac.signal,
+      get log() { return log(); },
+      attempt: d.deliveryCount,
+      seq: d.streamSeq,
+      emit: (event: ActorEvent): void => {
+        if (isResultEvent(event)) (reported ??= []).push(event);
         else log().debug({ event }, 'actor event');
+      },
+    };
+    // Settled by the actor, or rejected at once by a timeout or stop even if the actor ignores its signal.
+    const race = new Promise<MessageOf<Out>[]>((resolve, reject) => {
+      let failed = false;
+      const fail = (err: DocflowError): void => {
+        if (failed) return;
+        failed = true;
+        ac.abort(err);
+        reject(err);
       };
-      const ctx: ActorContext = { signal: ac.signal, get log() { return log(); }, attempt: d.deliveryCount, seq: d.streamSeq, emit };
-      const outputs = await abortable(this.def.actor.handle(input, ctx), ac.signal);
-      await this.#publishAll(outputs, input);
-      if (docId) await this.#results(docId, reported, d.deliveryCount, performance.now() - started);
+      this.#inFlight.set(d, { started, fail });
+      if (d.error) return reject(d.error);
+      try {
+        Promise.resolve(this.def.actor.handle(d.message as MessageOf<In>, ctx)).then(resolve, reject);
+      } catch (err) {
+        reject(err);
+      }
+    });
+    try {
+      const outputs = await race;
+      await this.#publishAll(outputs, d.message as MessageOf<In>);
+      if (docId) await this.#results(docId, reported ?? [], d.deliveryCount, performance.now() - started);
       if (!d.settled) await d.ack();
       this.#counts.processed++;
-      this.#window.record(performance.now() - started);
-      this.#observer?.('ok', (performance.now() - started) / 1000);
+      const ms = performance.now() - started;
+      this.#window.record(ms);
+      this.#observer?.('ok', ms / 1000);
     } catch (err) {
       if (!d.settled) await this.#fail(d, docId, toDocflowError(err), log(), performance.now() - started);
     } finally {
-      clearTimeout(timeout);
       this.#inFlight.delete(d);
     }
   }
 
   /** Publish every output; wait for all acks, so that no rejection is left unobserved. */
   async #publishAll(outputs: MessageOf<Out>[], input: MessageOf<In>): Promise<void> {
+    if (outputs.length === 1) {
+      const e = this.def.route(outputs[0]!, input, 0);
+      await (await this.#send(e.subject, this.def.output, e.message, e.msgId ? { msgId: e.msgId } : {})).acked;
+      return;
+    }
     const acks: Promise<unknown>[] = [];
     let sendError: unknown;
     for (const [i, out] of outputs.entries()) {
       try {
         const e = this.def.route(out, input, i);
-        acks.push((await this.transport.send(e.subject, this.def.output, e.message, e.msgId ? { msgId: e.msgId } : {})).acked);
+        acks.push((await this.#send(e.subject, this.def.output, e.message, e.msgId ? { msgId: e.msgId } : {})).acked);
       } catch (err) {
         sendError = err;
         break;
@@ -190,6 +260,20 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     if (sendError !== undefined) throw sendError;
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+  }
+
+  /**
+   * Start a publish, then release the source's pending acks: queued in the same tick as the
+   * publish, they leave in the same socket write instead of one of their own.
+   */
+  #send<K extends MessageKind>(subject: string, kind: K, msg: MessageOf<K>, opts: PublishOptions): ReturnType<Transport['send']> {
+    const sent = this.transport.send(subject, kind, msg, opts);
+    this.#source?.flushAcks();
+    return sent;
+  }
+
+  async #publish<K extends MessageKind>(subject: string, kind: K, msg: MessageOf<K>, opts: PublishOptions = {}): Promise<unknown> {
+    return (await this.#send(subject, kind, msg, opts)).acked;
   }
 
   async #fail(d: Delivery<MessageOf<In>>, docId: string | undefined, e: DocflowError, log: Logger, elapsedMs: number): Promise<void> {
@@ -252,7 +336,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     const at = new Date().toISOString();
     const publish = (e: ResultEvent) => {
       const { type: _t, msgId, ...fields } = e;
-      return this.transport.publish(this.transport.subject(`results.${docId}`), Result,
+      return this.#publish(this.transport.subject(`results.${docId}`), Result,
         { docId, stage: this.def.name, at, attempt, elapsedMs, ...fields } as MessageOf<typeof Result>, msgId ? { msgId } : {});
     };
     for (const e of reported) if (e.status === 'accepted') await publish(e);
@@ -261,7 +345,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
   }
 
   async #result(docId: string, fields: Partial<MessageOf<typeof Result>>): Promise<void> {
-    await this.transport.publish(this.transport.subject(`results.${docId}`), Result, { docId, stage: this.def.name, at: new Date().toISOString(), status: 'stage', ...fields });
+    await this.#publish(this.transport.subject(`results.${docId}`), Result, { docId, stage: this.def.name, at: new Date().toISOString(), status: 'stage', ...fields });
   }
 }
 
@@ -290,12 +374,7 @@ function isResultEvent(e: ActorEvent): e is ResultEvent {
   return e.type === 'result' && (e.status === 'accepted' || e.status === 'indexed' || e.status === 'unchanged');
 }
 
-/** Reject as soon as the signal aborts, even if the work ignores it. */
-function abortable<T>(work: Promise<T> | T, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    Promise.resolve(work).then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
+/** How often the timeout sweep runs: a tenth of the timeout, between 10 ms and 1 s. */
+function sweepPeriodMs(taskTimeoutMs: number): number {
+  return Math.min(1_000, Math.max(10, Math.floor(taskTimeoutMs / 10)));
 }
