@@ -159,6 +159,19 @@ export const ConfigSchema = Obj({
       timeoutMs: Int(100, 600_000, 'per request'),
     }),
   }),
+  knowledge: Obj({
+    enabled: T.Boolean({ description: 'run the knowledge stage (entities and relations) beside embed' }),
+    minTermCount: Int(1, 1_000, 'a noun phrase is a term when it recurs this often in a document'),
+    maxTermWords: Int(1, 16, 'longest term, in words'),
+    terms: T.Boolean({ description: 'extract recurring terms besides people, places and organisations' }),
+    maxPathWalk: Int(100, 100_000_000, 'partial paths a path query may walk before it gives up (ERR_QUERY_LIMIT)'),
+  }),
+  queries: Obj({
+    documents: Obj({
+      batchWaitMs: Int(0, 1_000, 'concurrent docflow.query.documents requests are collected this long ...'),
+      maxBatch: Int(1, 10_000, '... or up to this many, and answered with one SQL query'),
+    }),
+  }),
   index: Obj({
     collection: T.String({ pattern: '^[A-Za-z0-9_-]{1,40}$', description: 'default collection of documents without one' }),
   }),

@@ -4,6 +4,14 @@ import { createEmbedActor } from '../../actors/embed/embed.actor.js';
 import { createIndexActor } from '../../actors/index/index.actor.js';
 import { createLoadActor } from '../../actors/load/load.actor.js';
 import { createSearchActor } from '../../actors/query/search.actor.js';
+import { createKnowledgeActor } from '../../actors/knowledge/knowledge.actor.js';
+import { fromChunks } from '../../actors/knowledge/chunks-to-knowledge.actor.js';
+import { createEntitiesActor } from '../../actors/query/entities.actor.js';
+import { createRelationsActor } from '../../actors/query/relations.actor.js';
+import { createPathsActor } from '../../actors/query/paths.actor.js';
+import { createDocumentsActor } from '../../actors/query/documents.actor.js';
+import type { ExtractedKnowledge, KnowledgeChunk } from '../knowledge/index.js';
+import { DocumentsReply, EntitiesReply, PathsReply, QueryInput, RelationsReply } from '../messages/queries.js';
 import { actorEndpoint } from '../actor/serve.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/load.js';
@@ -19,7 +27,7 @@ import type { StageDefinition } from '../runtime/stage/types.js';
 import type { Chunk, SplitOptions, SplitSection } from '../split/index.js';
 import type { EndpointDef, Transport } from '../transport/index.js';
 import type { PipelineStores } from './services.js';
-import { embedStage, extractStage, indexStage, loadStage, splitStage, type PipelineStageName } from './stages.js';
+import { embedStage, extractStage, indexStage, knowledgeStage, loadStage, splitStage, type PipelineStageName } from './stages.js';
 
 const workerFile = (rel: string) => new URL(`../${rel}`, import.meta.url);
 
@@ -75,7 +83,8 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
   };
   const queryEmbedder = createEmbedder(config.embed.provider === 'hash' ? { provider: 'hash', dimension: config.embed.dimension } : { provider: 'http', ...config.embed.http, dimension: config.embed.dimension });
   const model = queryEmbedder.model;
-  for (const name of stages) {
+  const wanted = stages.filter((n) => n !== 'knowledge' || config.knowledge.enabled);
+  for (const name of wanted) {
     switch (name) {
       case 'load': {
         const s = needStores();
@@ -101,7 +110,7 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
         const pool = host.createPool('split', workerFile('split/worker.js'));
         const options: Partial<SplitOptions> = { ...config.split };
         defs.push(splitStage(createSplitActor({
-          options,
+          options, knowledge: config.knowledge.enabled,
           run: (task: { text: string; sections: SplitSection[]; options: Partial<SplitOptions> }, sig) => runWhenRoom<Chunk[]>(pool, task, sig),
         }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
         break;
@@ -112,6 +121,15 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
         host.addBatching('embed', { get settings() { return batcher.settings; }, tune: (p) => batcher.tune(p), stats: () => ({ ...batcher.stats() }) });
         closers.push(async () => { await batcher.close(); await embedder.close?.(); });
         defs.push(embedStage(createEmbedActor({ model: embedder.model, dimension: embedder.dimension, embed: (texts, sig) => batcher.embed(texts, sig) }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
+        break;
+      }
+      case 'knowledge': {
+        const s = needStores();
+        const pool = host.createPool('knowledge', workerFile('knowledge/worker.js'));
+        const k = config.knowledge;
+        const options = { minTermCount: k.minTermCount, maxTermWords: k.maxTermWords, terms: k.terms };
+        const actor = createKnowledgeActor({ store: s.knowledge, run: (chunks: KnowledgeChunk[], sig) => runWhenRoom<ExtractedKnowledge>(pool, { chunks, options }, sig) });
+        defs.push(knowledgeStage(fromChunks(actor)) as unknown as StageDefinition<MessageKind, MessageKind>);
         break;
       }
       case 'index': {
@@ -129,6 +147,17 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
       embed: async (text, sig) => (await queryEmbedder.embed([text], sig))[0]!,
     });
     endpoints.push(actorEndpoint(search, { subject: subject('query.search'), request: SearchRequest, reply: SearchReply, log, signal }));
+    // The knowledge queries take any map and validate it themselves, so that a bad request gets its
+    // ERR_QUERY_* code (sort, limits) rather than a generic schema error.
+    const q = { request: QueryInput, log, signal };
+    const documents = createDocumentsActor(stores.knowledge, { batchWaitMs: config.queries.documents.batchWaitMs, maxBatch: config.queries.documents.maxBatch });
+    closers.push(async () => { await documents[Symbol.asyncDispose](); });
+    endpoints.push(
+      actorEndpoint(createEntitiesActor(stores.knowledge), { ...q, subject: subject('query.entities'), reply: EntitiesReply }),
+      actorEndpoint(createRelationsActor(stores.knowledge), { ...q, subject: subject('query.relations'), reply: RelationsReply }),
+      actorEndpoint(createPathsActor(stores.knowledge), { ...q, subject: subject('query.paths'), reply: PathsReply }),
+      actorEndpoint(documents, { ...q, subject: subject('query.documents'), reply: DocumentsReply }),
+    );
   }
   closers.push(async () => { await queryEmbedder.close?.(); });
   return { endpoints, close: async () => { for (const c of closers) await c(); } };

@@ -8,6 +8,7 @@ import { readRunFile } from '../runtime/endpoints.js';
 import { ChromaIndex } from '../stores/chroma.js';
 import { DocumentStore } from '../stores/documents.js';
 import { Database, migrate } from '../stores/postgres/index.js';
+import { KnowledgeStore } from '../stores/knowledge/index.js';
 import { redactUrl } from '../util/redact.js';
 
 /** The stores of the pipeline: documents and chunks in PostgreSQL, vectors in Chroma. */
@@ -15,6 +16,7 @@ export interface PipelineStores {
   readonly db: Database;
   readonly documents: DocumentStore;
   readonly index: ChromaIndex;
+  readonly knowledge: KnowledgeStore;
   readonly postgresUrl: string;
   readonly chromaUrl: string;
   /** True when this process started an embedded service. */
@@ -57,7 +59,8 @@ export async function openStores(config: Readonly<Config>, log: Logger, opts: { 
     await migrate(db);
     const documents = new DocumentStore(db);
     const index = new ChromaIndex(chromaUrl);
-    return { db, documents, index, postgresUrl, chromaUrl, started, close };
+    const knowledge = new KnowledgeStore(db, { maxPathWalk: config.knowledge.maxPathWalk });
+    return { db, documents, index, knowledge, postgresUrl, chromaUrl, started, close };
   } catch (err) {
     await close();
     throw err;

@@ -4,12 +4,14 @@ import { Chunks, Embedded, Extracted, Loaded, type ChunksMessage, type EmbeddedM
 import type { StageDefinition } from '../runtime/stage/types.js';
 import { deriveDocId } from '../../actors/load/doc-id.js';
 
-/** The pipeline's stages, in order. */
+/** The pipeline's stages, in order (the contract's five). */
 export const PIPELINE_ORDER = ['load', 'extract', 'split', 'embed', 'index'] as const;
-export type PipelineStageName = (typeof PIPELINE_ORDER)[number];
+/** Every stage docflow runs: the five, and `knowledge`, a branch beside embed fed by split. */
+export const ALL_STAGES = [...PIPELINE_ORDER, 'knowledge'] as const;
+export type PipelineStageName = (typeof ALL_STAGES)[number];
 
 export function isPipelineStage(name: string): name is PipelineStageName {
-  return (PIPELINE_ORDER as readonly string[]).includes(name);
+  return (ALL_STAGES as readonly string[]).includes(name);
 }
 
 /** The durable consumers of a stage after load: one per priority level (config `consumers.<stage>-<level>`). */
@@ -47,7 +49,25 @@ function middle<In extends MessageKind, Out extends MessageKind>(
 }
 
 export const extractStage = (actor: Actor<LoadedMessage, ExtractedMessage[]>, subject: Subject) => middle('extract', 'split', Loaded, Extracted, actor, subject);
-export const splitStage = (actor: Actor<ExtractedMessage, ChunksMessage[]>, subject: Subject) => middle('split', 'embed', Extracted, Chunks, actor, subject);
+/**
+ * Split feeds embed and, when `knowledge` is on, the knowledge branch: the actor returns the chunks
+ * once per branch, the first to embed, the second to knowledge.
+ */
+export function splitStage(actor: Actor<ExtractedMessage, ChunksMessage[]>, subject: Subject): StageDefinition<typeof Extracted, typeof Chunks> {
+  const def = middle('split', 'embed', Extracted, Chunks, actor, subject);
+  const toEmbed = toNext<ChunksMessage>(subject, 'embed');
+  const toKnowledge = toNext<ChunksMessage>(subject, 'knowledge');
+  return { ...def, route: (out, _input, i) => (i === 0 ? toEmbed(out) : toKnowledge(out)) };
+}
+
+/** The knowledge branch: entities and relations of a document's chunks; publishes nothing onward. */
+export function knowledgeStage(actor: Actor<ChunksMessage, never[]>): StageDefinition<typeof Chunks, typeof Result> {
+  return {
+    name: 'knowledge', consumer: priorityConsumers('knowledge'), stream: 'PIPELINE', input: Chunks, output: Result, actor,
+    route: () => { throw new Error('the knowledge stage has no onward output'); },
+    docId: (m) => m?.docId,
+  };
+}
 export const embedStage = (actor: Actor<ChunksMessage, EmbeddedMessage[]>, subject: Subject) => middle('embed', 'index', Chunks, Embedded, actor, subject);
 
 /** The last stage publishes no message onward, only the terminal result. */

@@ -64,7 +64,7 @@ function replyError(codec: Codec, log: Logger, ep: EndpointDef, msg: ServiceMsg,
   if (e.code === 'ERR_INTERNAL') log.error({ err: e.toInfo(), endpoint: ep.name }, 'request handler failed');
   try {
     const { details, ...info } = e.toInfo();
-    const body = codec.encode(ErrorReply, { error: e.code === 'ERR_CODEC_SCHEMA' ? { ...info, details } : info });
+    const body = codec.encode(ErrorReply, { error: e.code === 'ERR_CODEC_SCHEMA' || e.code.startsWith('ERR_QUERY_') ? { ...info, details } : info });
     msg.respondError(e.code === 'ERR_INTERNAL' ? 500 : 400, e.code, body.body, { headers: writeHeaders(body.headers) });
   } catch (encodeErr) {
     log.error({ err: toDocflowError(encodeErr).toInfo(), endpoint: ep.name }, 'error reply could not be encoded');

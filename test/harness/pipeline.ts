@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import type { IngestMessage, MessageKind } from '../../src/messages/index.js';
 import { DocflowNode } from '../../src/runtime/node.js';
 import type { StageDefinition } from '../../src/runtime/stage/types.js';
-import { PIPELINE_ORDER, type PipelineStageName } from '../../src/pipeline/stages.js';
+import { ALL_STAGES, type PipelineStageName } from '../../src/pipeline/stages.js';
 import { startNats, testConfig, type NatsHarness } from './nats.js';
 import { startTestPostgres } from './postgres.js';
 import { startTestChroma } from './chroma.js';
@@ -36,7 +36,7 @@ export async function startPipeline(opts: { overrides?: Record<string, unknown>;
       'postgres.url': pg.url, 'chroma.url': chroma.url, 'load.roots': [dir, ...(opts.roots ?? [])], dataDir: join(dir, 'data'),
       'metrics.enabled': false, ...opts.overrides,
     });
-    const node = await DocflowNode.start(config, silentLogger, { pipeline: opts.pipeline ?? PIPELINE_ORDER, queries: true, embeddedStores: false, ...(opts.stages ? { stages: opts.stages(config) } : {}) });
+    const node = await DocflowNode.start(config, silentLogger, { pipeline: opts.pipeline ?? ALL_STAGES, queries: true, embeddedStores: false, ...(opts.stages ? { stages: opts.stages(config) } : {}) });
     cleanup.push(() => node.close());
     return {
       node, config, dir, nats,

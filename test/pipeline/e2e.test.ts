@@ -62,7 +62,7 @@ describe('pipeline end to end (real nats-server, PostgreSQL, Chroma)', function 
   const terminal = new Map<string, { status?: string; chunks?: number }>();
 
   before(async () => {
-    h = await startPipeline({ roots: [HTML, '/usr/share/man/man1'], overrides: { 'pools.extract.threads': 1 } });
+    h = await startPipeline({ roots: [HTML, '/usr/share/man/man1'], overrides: { 'pools.extract.threads': 1, 'knowledge.enabled': false } }); // knowledge: test/pipeline/knowledge.test.ts
     files = await corpus(h.dir);
   });
   after(async () => { await h?.[Symbol.asyncDispose](); });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DocflowNode } from '../../runtime/node.js';
-import { PIPELINE_ORDER } from '../../pipeline/stages.js';
+import { ALL_STAGES } from '../../pipeline/stages.js';
 import { commandConfig, commandLogger, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit.js';
 
@@ -22,7 +22,7 @@ export function registerUp(program: Command): void {
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
-      const node = await DocflowNode.start(config, log, { pipeline: PIPELINE_ORDER, queries: true, embeddedStores: true });
+      const node = await DocflowNode.start(config, log, { pipeline: ALL_STAGES, queries: true, embeddedStores: true });
       if (signals === 0) {
         process.stdout.write(`docflow is up: NATS ${node.natsUrl}${node.natsMonitorUrl ? ` (monitor ${node.natsMonitorUrl})` : ''}${node.metricsUrl ? `, metrics ${node.metricsUrl}/metrics` : ''}. Ctrl-C stops it.\n`);
         await stopping;

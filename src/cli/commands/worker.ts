@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DocflowError } from '../../errors/index.js';
 import { DocflowNode } from '../../runtime/node.js';
-import { isPipelineStage, PIPELINE_ORDER, type PipelineStageName } from '../../pipeline/stages.js';
+import { ALL_STAGES, isPipelineStage, type PipelineStageName } from '../../pipeline/stages.js';
 import { commandConfig, commandLogger, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit.js';
 import { resolveServers } from '../../runtime/endpoints.js';
@@ -15,13 +15,13 @@ export function registerWorker(program: Command): void {
   program
     .command('worker')
     .description('join a running deployment: run only the named stages against its NATS (workers of a stage share its durable consumer, so each one adds throughput)')
-    .option('--stages <list>', `comma-separated stages: ${PIPELINE_ORDER.join(',')}`, PIPELINE_ORDER.join(','))
+    .option('--stages <list>', `comma-separated stages: ${ALL_STAGES.join(',')}`, ALL_STAGES.join(','))
     .option('--queries', 'also serve the query endpoints (search)')
     .action(async (opts: WorkerOptions, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
       const stages = all.stages.split(',').map((s) => s.trim()).filter(Boolean);
       const bad = stages.filter((s) => !isPipelineStage(s));
-      if (bad.length > 0 || stages.length === 0) throw new DocflowError('ERR_CONFIG_INVALID', `--stages: unknown stage(s) ${bad.join(', ') || '(none given)'}; choose from ${PIPELINE_ORDER.join(', ')}`);
+      if (bad.length > 0 || stages.length === 0) throw new DocflowError('ERR_CONFIG_INVALID', `--stages: unknown stage(s) ${bad.join(', ') || '(none given)'}; choose from ${ALL_STAGES.join(', ')}`);
       const base = commandConfig(all);
       // A worker never starts its own nats-server: it joins the configured one, or the `docflow up` on this machine.
       const config = { ...base, nats: { ...base.nats, servers: resolveServers(base) } };

@@ -1,3 +1,4 @@
+import { KNOWLEDGE_MIGRATION } from '../knowledge/migration.js';
 /**
  * One schema change. `version`s run in order, each once, each in its own transaction (so no
  * `CREATE INDEX CONCURRENTLY` here). A migration is never edited after release: its checksum is
@@ -58,4 +59,5 @@ CREATE TABLE chunks (
 CREATE INDEX chunks_doc_idx ON chunks (doc_id, idx);
 `,
   },
+  KNOWLEDGE_MIGRATION,
 ];
