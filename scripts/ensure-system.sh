@@ -6,6 +6,7 @@ set -euo pipefail
 need=()
 command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
 command -v lz4 >/dev/null 2>&1 || need+=(lz4)                  # interop tests of the LZ4 frame format
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server) # the cache's L2 (tests; optional in production)
 [ -d /usr/share/doc/python3.11/html ] || need+=(python3.11-doc) # real HTML corpus for tests and benchmarks
 [ -f /usr/share/R/doc/manual/R-data.pdf ] || need+=(r-doc-pdf)  # real PDFs for the extractor and pipeline tests
 for extra in "$@"; do dpkg -s "$extra" >/dev/null 2>&1 || need+=("$extra"); done

@@ -8,6 +8,7 @@ import { registerIngest } from './commands/ingest.js';
 import { registerSearch } from './commands/search.js';
 import { registerWorker } from './commands/worker.js';
 import { registerDlq } from './commands/dlq.js';
+import { registerQueries } from './commands/queries.js';
 import { EXIT, reportError } from './exit.js';
 
 /** The `docflow` program; exported so tests can run it in-process. */
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerIngest(program);
   registerSearch(program);
   registerWorker(program);
+  registerQueries(program);
   registerDlq(program);
   registerStatus(program);
   registerTune(program);

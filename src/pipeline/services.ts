@@ -1,3 +1,4 @@
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { startChroma } from '../embedded/chroma.js';
@@ -39,6 +40,7 @@ export async function openStores(config: Readonly<Config>, log: Logger, opts: { 
     let postgresUrl = config.postgres.url || run.postgresUrl || '';
     if (!postgresUrl) {
       if (!opts.embedded) throw new DocflowError('ERR_CONFIG_INVALID', 'no PostgreSQL: set postgres.url (DOCFLOW_POSTGRES_URL), or run `docflow up` on this machine first');
+      openForPostgres(resolve(config.dataDir));
       const pg = await startPostgres({ dataDir: join(resolve(config.dataDir), 'postgres'), port: config.postgres.embedded.port, persistent: true });
       cleanup.push(() => pg.stop());
       postgresUrl = pg.url;
@@ -65,4 +67,15 @@ export async function openStores(config: Readonly<Config>, log: Logger, opts: { 
     await close();
     throw err;
   }
+}
+
+/**
+ * As root, the embedded PostgreSQL runs as the OS user `postgres`, which must be able to pass through
+ * docflow's data folder: give it search (x) permission on that folder only, never read or write.
+ */
+function openForPostgres(dataDir: string): void {
+  if (process.getuid?.() !== 0) return;
+  mkdirSync(dataDir, { recursive: true });
+  const mode = statSync(dataDir).mode & 0o7777;
+  if ((mode & 0o001) === 0) chmodSync(dataDir, mode | 0o011);
 }

@@ -79,7 +79,7 @@ describe('docflow command line', function () {
     assert.match(reply.version, /^\d+\.\d+\.\d+/);
     assert.equal(reply.nats.jetstream, true);
     assert.match(reply.nats.server, /^127\.0\.0\.1:\d+$/);
-    assert.deepEqual(reply.streams.map((s) => s.name).sort(), ['DOCFLOW_DLQ', 'DOCFLOW_INGEST', 'DOCFLOW_RESULTS']);
+    assert.deepEqual(reply.streams.map((s) => s.name).sort(), ['DOCFLOW_DLQ', 'DOCFLOW_INGEST', 'DOCFLOW_PIPELINE', 'DOCFLOW_RESULTS']);
     assert.ok(reply.memory.rssBytes > 0);
     const human = await run(['status'], env);
     assert.equal(human.code, 0);

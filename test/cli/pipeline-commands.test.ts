@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { PACKAGE_ROOT } from '../../src/config/load.js';
+import { startPipeline, type PipelineHarness } from '../harness/pipeline.js';
+import { waitFor } from '../harness/streams.js';
+import { listDeadLetters } from '../../src/client/dlq.js';
+
+const BIN = resolve(PACKAGE_ROOT, 'dist/src/cli/main.js');
+
+describe('docflow ingest, search, entities, dlq against a running pipeline', function () {
+  this.timeout(180_000);
+  let h: PipelineHarness;
+  let env: Record<string, string>;
+  let docs: string;
+
+  const run = (args: string[]) => new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => res({ code, stdout, stderr }));
+  });
+
+  before(async () => {
+    h = await startPipeline();
+    env = { DOCFLOW_NATS_URL: h.nats.url, DOCFLOW_SUBJECT_PREFIX: h.config.subjectPrefix, DOCFLOW_LOG_LEVEL: 'silent', DOCFLOW_DATA_DIR: join(h.dir, 'cli') };
+    docs = join(h.dir, 'docs');
+    mkdirSync(docs);
+    writeFileSync(join(docs, 'curie.txt'), 'Marie Curie worked at the University of Paris. Pierre Curie married Marie Curie in 1895.\n');
+    writeFileSync(join(docs, 'otters.md'), '# Otters\n\nSea otters hold hands while they sleep so that they do not drift apart.\n');
+    writeFileSync(join(docs, 'empty.txt'), '');
+    writeFileSync(join(docs, 'ignored.bin'), 'not a document type, skipped when walking a directory');
+  });
+  after(async () => { await h?.[Symbol.asyncDispose](); });
+
+  it('ingest walks a directory, waits for every result, and exits 1 naming the failed document', async () => {
+    const r = await run(['ingest', docs]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /ingested 3 document\(s\).*2 indexed, 0 unchanged, 1 failed/);
+    assert.match(r.stdout, /failed: .*empty\.txt .*ERR_LOAD_EMPTY/);
+    assert.doesNotMatch(r.stdout, /ignored\.bin/);
+    assert.match(r.stderr, /ingest: 3\/3 done/, 'plain progress lines when not on a terminal');
+  });
+
+  it('ingest of unchanged documents exits 0; --json gives the figures', async () => {
+    const r = await run(['ingest', '--json', join(docs, 'curie.txt'), join(docs, 'otters.md')]);
+    assert.equal(r.code, 0, r.stderr);
+    const f = JSON.parse(r.stdout) as { total: number; unchanged: number; failed: number };
+    assert.deepEqual([f.total, f.unchanged, f.failed], [2, 2, 0]);
+  });
+
+  it('search prints the best chunk with its source', async () => {
+    const r = await run(['search', '-k', '2', 'sea', 'otters', 'hold', 'hands']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout.split('\n')[0]!, /^1\. [\d.]+ +otters-md-[0-9a-f]+ +file:\/\/.*otters\.md · Otters/);
+  });
+
+  it('entities and paths answer from the knowledge the documents gave', async () => {
+    await waitFor('entities', async () => /Marie Curie/.test((await run(['entities', 'curie'])).stdout), 60_000, 500);
+    const r = await run(['paths', 'Pierre Curie', 'University of Paris']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /Pierre Curie -\[marry\]- Marie Curie -\[work at\]- University of Paris/);
+  });
+
+  it('dlq list shows the dead letter; replay after a fix indexes the document', async () => {
+    const list = await run(['dlq', 'list']);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /load .*empty-txt-[0-9a-f]+ .*ERR_LOAD_EMPTY/);
+    const [entry] = await listDeadLetters(h.node.transport, { stage: 'load' });
+    writeFileSync(join(docs, 'empty.txt'), 'Now the file has text about hedgehogs.\n');
+    const replay = await run(['dlq', 'replay', String(entry!.seq)]);
+    assert.equal(replay.code, 0, replay.stderr);
+    await waitFor('the replayed document indexed', async () => {
+      const r = await run(['documents', '--json', entry!.docId!]);
+      return (JSON.parse(r.stdout) as { documents: Array<{ status: string }> }).documents[0]?.status === 'indexed';
+    }, 60_000, 500);
+    assert.equal((await listDeadLetters(h.node.transport, { stage: 'load' })).length, 0, 'replayed letters leave the DLQ');
+  });
+});
