@@ -159,6 +159,22 @@ export const ConfigSchema = Obj({
       timeoutMs: Int(100, 600_000, 'per request'),
     }),
   }),
+  cache: Obj({
+    l1: Obj({
+      maxEntries: Int(1, 100_000_000, 'entries in the in-process LRU'),
+      maxBytes: Int(1_024, Number.MAX_SAFE_INTEGER, 'bytes in the in-process LRU (trimmed at memory level high)'),
+      ttlMs: Int(1, 86_400_000, 'longest an entry stays in the in-process LRU'),
+    }),
+    l2: Obj({
+      url: T.String({ description: 'redis://host:port; empty = no L2 (env DOCFLOW_REDIS_URL)' }),
+      timeoutMs: Int(1, 60_000, 'a Redis call slower than this counts as a miss and marks L2 degraded'),
+      compressMinBytes: Int(0, 1 << 30, 'values from this size are LZ4-compressed in Redis and PostgreSQL'),
+    }),
+    l3: Obj({ enabled: T.Boolean({ description: 'keep entries in PostgreSQL (table docflow_cache) too' }) }),
+    embeddingTtlMs: Int(1, 10 * 365 * 86_400_000, 'embeddings by (model, chunk text hash): a re-run never pays twice'),
+    extractTtlMs: Int(1, 10 * 365 * 86_400_000, 'extracted text by content hash'),
+    queryTtlMs: Int(1, 86_400_000, 'search answers (invalidated when an ingest changes their collection)'),
+  }),
   knowledge: Obj({
     enabled: T.Boolean({ description: 'run the knowledge stage (entities and relations) beside embed' }),
     minTermCount: Int(1, 1_000, 'a noun phrase is a term when it recurs this often in a document'),
@@ -206,6 +222,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, { key: string; kind: 'string
   DOCFLOW_CHROMA_URL: { key: 'chroma.url', kind: 'string' },
   DOCFLOW_LOAD_ROOTS: { key: 'load.roots', kind: 'list' },
   DOCFLOW_EMBED_URL: { key: 'embed.http.url', kind: 'string' },
+  DOCFLOW_REDIS_URL: { key: 'cache.l2.url', kind: 'string' },
   DOCFLOW_EMBED_API_KEY: { key: 'embed.http.apiKey', kind: 'string' },
 };
 

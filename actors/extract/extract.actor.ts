@@ -8,6 +8,8 @@ export interface ExtractActorOptions {
   /** Run one extraction on a worker thread (the pool enforces the per-document timeout and heap limit). */
   run(task: ExtractInput & { options: Partial<ExtractOptions> }, signal: AbortSignal): Promise<Extracted>;
   options: Partial<ExtractOptions>;
+  /** The cache: the same content (by hash) is extracted once. */
+  memo?<T>(contentHash: string, compute: () => Promise<T>): Promise<T>;
 }
 
 /** The extract stage: bytes to text with its structure (headings, pages), on a worker thread. */
@@ -18,7 +20,9 @@ export function createExtractActor(opts: ExtractActorOptions): Actor<LoadedMessa
       const started = performance.now();
       let out: Extracted;
       try {
-        out = await opts.run({ bytes: msg.data, ...(msg.name ? { name: msg.name } : {}), ...(msg.mime ? { mime: msg.mime } : {}), options: opts.options }, ctx.signal);
+        const run = () => opts.run({ bytes: msg.data, ...(msg.name ? { name: msg.name } : {}), ...(msg.mime ? { mime: msg.mime } : {}), options: opts.options }, ctx.signal);
+        // The type can come from the name or mime, so they are part of what is cached under the hash.
+        out = opts.memo ? await opts.memo(`${msg.contentHash}:${msg.mime ?? ''}:${msg.name?.split('.').pop() ?? ''}`, run) : await run();
       } catch (err) {
         const e = toDocflowError(err);
         // A hung extractor is a property of the document: retrying it would hang again.

@@ -17,6 +17,8 @@ export interface MetricSources {
   stages(): StageFigures[] | Promise<StageFigures[]>;
   memory(): { level: string; rssBytes: number; heapUsedBytes: number; slopeBytesPerSec: number };
   pools?(): Array<{ name: string; threads: number; queued: number; running: number; completed: number; failed: number }>;
+  /** Per cache level: hits, misses and the level's other counters. */
+  cache?(): Record<string, { hits: number; misses: number } & Record<string, unknown>>;
 }
 
 const LEVELS = ['normal', 'high', 'critical', 'unmonitored'];
@@ -64,6 +66,7 @@ export class DocflowMetrics {
     counter('restarts', 'docflow_stage_restarts_total', 'Restarts of a stage by its supervisor');
     this.#memoryMetrics();
     this.#poolMetrics();
+    this.#cacheMetrics();
   }
 
   /** Record one message's time through a stage. */
@@ -88,6 +91,21 @@ export class DocflowMetrics {
         for (const l of LEVELS) this.set({ level: l }, l === level ? 1 : 0);
       },
     });
+  }
+
+  #cacheMetrics(): void {
+    const { sources, registry: r } = this;
+    if (!sources.cache) return;
+    const read = () => Object.entries(sources.cache?.() ?? {});
+    const gauge = (name: string, help: string, key: string) =>
+      new Gauge({ name, help, labelNames: ['level'], registers: [r], collect() { for (const [level, st] of read()) if (typeof st[key] === 'number') this.set({ level }, st[key] as number); } });
+    gauge('docflow_cache_hits', 'Cache hits since start, per level', 'hits');
+    gauge('docflow_cache_misses', 'Cache misses since start, per level', 'misses');
+    gauge('docflow_cache_sets', 'Cache writes since start, per level', 'sets');
+    gauge('docflow_cache_evictions', 'Entries evicted from the in-process LRU', 'evictions');
+    gauge('docflow_cache_bytes', 'Bytes held by the in-process LRU', 'bytes');
+    gauge('docflow_cache_errors', 'Failed calls to a shared cache level', 'errors');
+    new Gauge({ name: 'docflow_cache_degraded', help: '1 while a shared cache level is unreachable', labelNames: ['level'], registers: [r], collect() { for (const [level, st] of read()) this.set({ level }, st['degraded'] === true ? 1 : 0); } });
   }
 
   #poolMetrics(): void {

@@ -18,6 +18,8 @@ import type { Config } from '../config/load.js';
 import { DocflowError } from '../errors/index.js';
 import type { WorkerPool } from '../pool/index.js';
 import { EmbedBatcher, createEmbedder, type Embedder } from '../embed/index.js';
+import { cacheKey, type Cache } from '../cache/index.js';
+import { createHash } from 'node:crypto';
 import type { Extracted, ExtractInput, ExtractOptions } from '../extract/index.js';
 import type { Logger } from '../log.js';
 import { SearchReply, SearchRequest } from '../messages/pipeline.js';
@@ -100,8 +102,9 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
       case 'extract': {
         const pool = host.createPool('extract', workerFile('extract/worker.js'));
         const options: Partial<ExtractOptions> = { ...config.extract };
+        const memo = stores ? extractMemo(stores.cache, options, config.cache.extractTtlMs) : undefined;
         defs.push(extractStage(createExtractActor({
-          options,
+          options, ...(memo ? { memo } : {}),
           run: (task: ExtractInput & { options: Partial<ExtractOptions> }, sig) => runWhenRoom<Extracted>(pool, task, sig),
         }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
         break;
@@ -118,9 +121,10 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
       case 'embed': {
         const embedder = configEmbedder(config, host);
         const batcher = new EmbedBatcher(embedder, { batchSize: config.embed.batchSize, batchWaitMs: config.embed.batchWaitMs });
+        const embedTexts = stores ? cachedEmbeddings(stores.cache, embedder, (texts, sig) => batcher.embed(texts, sig), config.cache.embeddingTtlMs) : (texts: readonly string[], sig: AbortSignal) => batcher.embed(texts, sig);
         host.addBatching('embed', { get settings() { return batcher.settings; }, tune: (p) => batcher.tune(p), stats: () => ({ ...batcher.stats() }) });
         closers.push(async () => { await batcher.close(); await embedder.close?.(); });
-        defs.push(embedStage(createEmbedActor({ model: embedder.model, dimension: embedder.dimension, embed: (texts, sig) => batcher.embed(texts, sig) }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
+        defs.push(embedStage(createEmbedActor({ model: embedder.model, dimension: embedder.dimension, embed: embedTexts }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
         break;
       }
       case 'knowledge': {
@@ -134,7 +138,9 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
       }
       case 'index': {
         const s = needStores();
-        defs.push(indexStage(createIndexActor({ index: s.index, documents: s.documents })) as unknown as StageDefinition<MessageKind, MessageKind>);
+        // What search answered for a collection is stale once a document of it is indexed.
+        const onIndexed = (collection: string) => { void s.cache.invalidateTag(`search:${collection}`); };
+        defs.push(indexStage(createIndexActor({ index: s.index, documents: s.documents, onIndexed })) as unknown as StageDefinition<MessageKind, MessageKind>);
         break;
       }
     }
@@ -146,7 +152,17 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
       model, dimension: config.embed.dimension, defaultCollection: config.index.collection, index: stores.index,
       embed: async (text, sig) => (await queryEmbedder.embed([text], sig))[0]!,
     });
-    endpoints.push(actorEndpoint(search, { subject: subject('query.search'), request: SearchRequest, reply: SearchReply, log, signal }));
+    const cache = stores.cache;
+    const cachedSearch: typeof search = {
+      name: search.name,
+      async handle(req, ctx) {
+        const started = performance.now();
+        const collection = req.collection ?? config.index.collection;
+        const reply = await cache.getOrCompute(cacheKey('search', [model, req]), () => Promise.resolve(search.handle(req, ctx)), { ttlMs: config.cache.queryTtlMs, tags: [`search:${collection}`] });
+        return { ...reply, tookMs: performance.now() - started };
+      },
+    };
+    endpoints.push(actorEndpoint(cachedSearch, { subject: subject('query.search'), request: SearchRequest, reply: SearchReply, log, signal }));
     // The knowledge queries take any map and validate it themselves, so that a bad request gets its
     // ERR_QUERY_* code (sort, limits) rather than a generic schema error.
     const q = { request: QueryInput, log, signal };
@@ -161,4 +177,44 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
   }
   closers.push(async () => { await queryEmbedder.close?.(); });
   return { endpoints, close: async () => { for (const c of closers) await c(); } };
+}
+
+/**
+ * Embeddings by (model, dimension, hash of the chunk text), looked up before the batcher and written
+ * after it: a re-run, a redelivery or the same chunk in another document never pays twice.
+ * Vectors are kept as their float32 bytes (plain msgpack bin).
+ */
+export function cachedEmbeddings(
+  cache: Cache, embedder: Pick<Embedder, 'model' | 'dimension'>, embed: (texts: readonly string[], signal: AbortSignal) => Promise<Float32Array[]>, ttlMs: number,
+): (texts: readonly string[], signal: AbortSignal) => Promise<Float32Array[]> {
+  const prefix = `emb:${embedder.model}:${embedder.dimension}:`;
+  return async (texts, signal) => {
+    const keys = texts.map((t) => prefix + createHash('sha256').update(t).digest('hex'));
+    const found = await cache.getMany<Uint8Array>(keys);
+    const missing: number[] = [];
+    const out: Array<Float32Array | undefined> = found.map((bytes, i) => {
+      if (bytes instanceof Uint8Array && bytes.byteLength === embedder.dimension * 4) {
+        const copy = new Uint8Array(bytes.byteLength); // aligned, and not a view of a shared buffer
+        copy.set(bytes);
+        return new Float32Array(copy.buffer);
+      }
+      missing.push(i);
+      return undefined;
+    });
+    if (missing.length > 0) {
+      const computed = await embed(missing.map((i) => texts[i]!), signal);
+      missing.forEach((i, j) => {
+        const v = computed[j]!;
+        out[i] = v;
+        void cache.set(keys[i]!, new Uint8Array(v.buffer.slice(v.byteOffset, v.byteOffset + v.byteLength)), { ttlMs });
+      });
+    }
+    return out as Float32Array[];
+  };
+}
+
+/** Extraction results by content hash and options: the same bytes are parsed once (single flight too). */
+export function extractMemo(cache: Cache, options: Partial<ExtractOptions>, ttlMs: number) {
+  const salt = createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 12);
+  return <T>(contentHash: string, compute: () => Promise<T>): Promise<T> => cache.getOrCompute<T>(`ext:${salt}:${contentHash}`, compute, { ttlMs });
 }

@@ -10,6 +10,7 @@ import { ChromaIndex } from '../stores/chroma.js';
 import { DocumentStore } from '../stores/documents.js';
 import { Database, migrate } from '../stores/postgres/index.js';
 import { KnowledgeStore } from '../stores/knowledge/index.js';
+import { Cache } from '../cache/index.js';
 import { redactUrl } from '../util/redact.js';
 
 /** The stores of the pipeline: documents and chunks in PostgreSQL, vectors in Chroma. */
@@ -18,6 +19,8 @@ export interface PipelineStores {
   readonly documents: DocumentStore;
   readonly index: ChromaIndex;
   readonly knowledge: KnowledgeStore;
+  /** The three-level cache (L2 only when `cache.l2.url` is set). */
+  readonly cache: Cache;
   readonly postgresUrl: string;
   readonly chromaUrl: string;
   /** True when this process started an embedded service. */
@@ -62,7 +65,13 @@ export async function openStores(config: Readonly<Config>, log: Logger, opts: { 
     const documents = new DocumentStore(db);
     const index = new ChromaIndex(chromaUrl);
     const knowledge = new KnowledgeStore(db, { maxPathWalk: config.knowledge.maxPathWalk });
-    return { db, documents, index, knowledge, postgresUrl, chromaUrl, started, close };
+    const c = config.cache;
+    const cache = await Cache.open(
+      { l1: c.l1, l2: { url: c.l2.url, timeoutMs: c.l2.timeoutMs, compressMinBytes: c.l2.compressMinBytes }, l3: { enabled: c.l3.enabled } },
+      { logger: log.child({ component: 'cache' }), db, dbTarget: redactUrl(postgresUrl) },
+    );
+    cleanup.push(() => cache.close());
+    return { db, documents, index, knowledge, cache, postgresUrl, chromaUrl, started, close };
   } catch (err) {
     await close();
     throw err;

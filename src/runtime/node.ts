@@ -139,6 +139,13 @@ export class DocflowNode implements AsyncDisposable {
     this.#defer('stages', () => host.close());
     for (const def of this.stages) await host.add(def);
     const built = await addPipeline(host, transport, config, this.#stores, pipeline, log, this.#abort.signal);
+    const cache = this.#stores?.cache;
+    if (cache) {
+      host.onMemoryHigh(() => {
+        const dropped = cache.trim(0.5);
+        log.warn({ dropped }, 'memory high: trimmed half of the in-process cache');
+      });
+    }
     this.#defer('pipeline', () => built.close());
     await host.start();
 
@@ -155,7 +162,7 @@ export class DocflowNode implements AsyncDisposable {
       extras: () => ({
         pools: host.pools().map((p) => ({ name: p.name, threads: p.threads, queued: p.queued, running: p.running, completed: p.completed, failed: p.failed, utilization: p.utilization })),
         batching: host.batchingFigures(),
-        ...(this.#stores ? { postgres: this.#stores.db.stats() } : {}),
+        ...(this.#stores ? { postgres: this.#stores.db.stats(), cache: cacheFigures(this.#stores.cache.stats()) } : {}),
       }),
     });
     const tune = createTuneActor({ names: () => host.names(), tune: (stage, patch) => ({ ...host.tune(stage, patch) }) });
@@ -169,7 +176,8 @@ export class DocflowNode implements AsyncDisposable {
     }
 
     if (config.metrics.enabled) {
-      const metrics = new DocflowMetrics({ stages: () => host.figures(), memory: () => host.memory.snapshot(), pools: () => host.pools() });
+      const stores = this.#stores;
+      const metrics = new DocflowMetrics({ stages: () => host.figures(), memory: () => host.memory.snapshot(), pools: () => host.pools(), ...(stores ? { cache: () => cacheFigures(stores.cache.stats()) } : {}) });
       host.observe((stage, outcome, seconds) => metrics.observe(stage, outcome, seconds));
       const server = await serveMetrics(() => metrics.text(), config.metrics.host, config.metrics.port);
       this.#metricsUrl = server.url;
@@ -210,4 +218,14 @@ export class DocflowNode implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** The cache's counters as `docflow status` shows them: hits and misses per level, and the rest. */
+function cacheFigures(st: ReturnType<PipelineStores['cache']['stats']>): Record<string, { hits: number; misses: number } & Record<string, unknown>> {
+  const out: Record<string, { hits: number; misses: number } & Record<string, unknown>> = {};
+  for (const level of ['l1', 'l2', 'l3'] as const) {
+    const l = st[level] as unknown as Record<string, unknown>;
+    out[level] = { ...l, hits: Number(l['hits'] ?? 0), misses: Number(l['misses'] ?? 0) };
+  }
+  return out;
 }

@@ -33,6 +33,7 @@ export class StageHost implements AsyncDisposable {
   readonly #shrunk = new Map<string, number>();
   readonly #pools = new Map<string, WorkerPool>();
   readonly #batching = new Map<string, Batching>();
+  readonly #highHooks: Array<() => void> = [];
   #policy: MemoryPolicy | undefined;
   #events: Subscription | undefined;
   #closing: Promise<void> | undefined;
@@ -96,7 +97,10 @@ export class StageHost implements AsyncDisposable {
     this.#policy = memoryPolicy(this.memory, {
       criticalCooldownMs: m.criticalCooldownMs,
       logger: this.log,
-      onHigh: (heaviest) => heaviest && this.#shrink(heaviest.name, m.highCreditFactor),
+      onHigh: (heaviest) => {
+        for (const hook of this.#highHooks) hook();
+        if (heaviest) this.#shrink(heaviest.name, m.highCreditFactor);
+      },
       onNormal: () => this.#restoreCredits(),
       onCritical: async (heaviest) => {
         if (heaviest && this.#runners.has(heaviest.name)) await this.supervisor.restart(heaviest.name, 'memory');
@@ -117,6 +121,11 @@ export class StageHost implements AsyncDisposable {
   /** Be told each message's stage, outcome and duration (for the latency histogram). */
   observe(fn: (stage: string, outcome: 'ok' | 'retry' | 'failed', seconds: number) => void): void {
     for (const [name, r] of this.#runners) r.observe((outcome, seconds) => fn(name, outcome, seconds));
+  }
+
+  /** Be called when memory reaches `high` (e.g. to trim caches), before the heaviest stage's credit shrinks. */
+  onMemoryHigh(hook: () => void): void {
+    this.#highHooks.push(hook);
   }
 
   /** Settings and counters of the stages that batch. */

@@ -64,6 +64,7 @@ export function formatStatus(s: StatusReplyMessage): string {
   for (const b of extra.batching ?? []) {
     lines.push(`batching ${b.stage}: up to ${b.batchSize} items or ${b.batchWaitMs} ms${b.batches !== undefined ? `; ${b.batches} batches, mean size ${(b.meanBatchSize ?? 0).toFixed(1)}` : ''}`);
   }
+  if (s.cache) lines.push(`cache: ${Object.entries(s.cache).map(([level, c]) => `${level} ${c.hits} hits / ${c.misses} misses`).join(', ')}`);
   if (extra.postgres) lines.push(`postgres pool: ${extra.postgres.total} connections, ${extra.postgres.idle} idle, ${extra.postgres.waiting} waiting`);
   if (s.streams?.length) {
     lines.push('streams:');

@@ -1,4 +1,4 @@
-import type { Migration } from '../postgres/migrations.js';
+import type { Migration } from '../postgres/migration.js';
 
 /**
  * Schema version 2: the knowledge graph extracted from documents.

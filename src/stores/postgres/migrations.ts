@@ -1,14 +1,7 @@
+import { CACHE_TABLE_SQL } from '../cache/postgres.js';
 import { KNOWLEDGE_MIGRATION } from '../knowledge/migration.js';
-/**
- * One schema change. `version`s run in order, each once, each in its own transaction (so no
- * `CREATE INDEX CONCURRENTLY` here). A migration is never edited after release: its checksum is
- * recorded and a changed text stops start-up; add a new version instead.
- */
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
+export type { Migration } from './migration.js';
+import type { Migration } from './migration.js';
 
 /**
  * docflow's schema, oldest first. Append new versions at the end (entities and relations come as
@@ -60,4 +53,5 @@ CREATE INDEX chunks_doc_idx ON chunks (doc_id, idx);
 `,
   },
   KNOWLEDGE_MIGRATION,
+  { version: 3, name: 'cache table', sql: CACHE_TABLE_SQL },
 ];
