@@ -114,6 +114,22 @@ describe('pipeline end to end (real nats-server, PostgreSQL, Chroma)', function 
     assert.deepEqual(hits.map((x) => x.id), [chunkId(docId, 0)]);
   });
 
+  it('a document larger than the server\'s max_payload travels by reference and is indexed', async () => {
+    // ~1.5 MB of real text: the load stage's message (its bytes) and extract's (its text) exceed 1 MiB.
+    const sources = (await glob('library/*.rst.txt', { cwd: RST, absolute: true })).sort();
+    let big = '';
+    for (const f of sources) {
+      if (big.length > 1_500_000) break;
+      big += `${readFileSync(f, 'utf8')}\n\n`;
+    }
+    const path = join(h.dir, 'big-reference.txt');
+    writeFileSync(path, big);
+    const docs = await h.ingest([{ msg: uriOf(path), source: path }]);
+    const d = docs.get(deriveDocId(uriOf(path)).docId)!;
+    assert.equal(d.status, 'indexed', `${d.error?.code ?? ''} ${d.error?.message ?? ''}`);
+    assert.equal((await h.node.stores!.documents.chunkIds(d.docId)).length, d.chunks);
+  });
+
   it('a search for a distinctive phrase of a document returns that document first', async () => {
     const t = h.node.transport;
     for (const [i, file] of files.filter((f) => f.endsWith('.docx')).entries()) {

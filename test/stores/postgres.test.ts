@@ -77,14 +77,17 @@ describe('stores: PostgreSQL database and migrations', () => {
     it('creates the schema once; running again does nothing', async () => {
       const db = await Database.connect(await postgres().database());
       try {
-        assert.deepEqual(await migrate(db), { applied: [1], version: 1 });
-        assert.deepEqual(await migrate(db), { applied: [], version: 1 });
+        const base = MIGRATIONS.slice(0, 1);
+        assert.deepEqual(await migrate(db, base), { applied: [1], version: 1 });
+        assert.deepEqual(await migrate(db, base), { applied: [], version: 1 });
         const { rows } = await db.query<{ version: number; name: string; checksum: string }>('SELECT version, name, checksum FROM docflow_migrations');
         assert.deepEqual(rows, [{ version: 1, name: 'documents and chunks', checksum: checksum(MIGRATIONS[0]!) }]);
         const tables = await db.query<{ t: string }>("SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1");
         assert.deepEqual(tables.rows.map((r) => r.t), ['chunks', 'docflow_migrations', 'documents']);
         const indexes = await db.query<{ i: string }>("SELECT indexname AS i FROM pg_indexes WHERE schemaname = 'public' ORDER BY 1");
         for (const i of ['chunks_doc_idx', 'documents_content_hash_idx', 'documents_status_idx']) assert.ok(indexes.rows.some((r) => r.i === i), i);
+        const rest = MIGRATIONS.slice(1).map((m) => m.version);
+        assert.deepEqual(await migrate(db), { applied: rest, version: MIGRATIONS.at(-1)!.version }, 'the later ones on top');
       } finally {
         await db.close();
       }
@@ -95,9 +98,9 @@ describe('stores: PostgreSQL database and migrations', () => {
       const dbs = await Promise.all([1, 2, 3].map(() => Database.connect(url, { max: 1 })));
       try {
         const results = await Promise.all(dbs.map((db) => migrate(db)));
-        assert.deepEqual(results.flatMap((r) => r.applied), [1], 'one process applied version 1, the others found it done');
+        assert.deepEqual(results.flatMap((r) => r.applied).sort(), MIGRATIONS.map((m) => m.version), 'each version applied by one process; the others found it done');
         const { rows } = await dbs[0]!.query<{ n: number }>('SELECT count(*)::integer AS n FROM docflow_migrations');
-        assert.equal(rows[0]!.n, 1);
+        assert.equal(rows[0]!.n, MIGRATIONS.length);
       } finally {
         await Promise.all(dbs.map((db) => db.close()));
       }
@@ -107,13 +110,14 @@ describe('stores: PostgreSQL database and migrations', () => {
       const db = await Database.connect(await postgres().database());
       try {
         await migrate(db);
-        const broken: Migration[] = [...MIGRATIONS, { version: 2, name: 'half broken', sql: 'CREATE TABLE half (id int); SELECT * FROM no_such_table;' }];
-        await assert.rejects(migrate(db, broken), (e: unknown) => isCode('ERR_STORE_MIGRATION')(e) && /migration 2 \(half broken\)/.test((e as Error).message));
+        const NEXT = MIGRATIONS.at(-1)!.version + 1;
+        const broken: Migration[] = [...MIGRATIONS, { version: NEXT, name: 'half broken', sql: 'CREATE TABLE half (id int); SELECT * FROM no_such_table;' }];
+        await assert.rejects(migrate(db, broken), (e: unknown) => isCode('ERR_STORE_MIGRATION')(e) && new RegExp(`migration ${NEXT} \\(half broken\\)`).test((e as Error).message));
         const half = await db.query("SELECT 1 FROM information_schema.tables WHERE table_name = 'half'");
         assert.equal(half.rows.length, 0, 'the failed migration left nothing behind');
-        const next: Migration[] = [...MIGRATIONS, { version: 2, name: 'entities', sql: 'CREATE TABLE entities_probe (id text PRIMARY KEY)' }];
-        assert.deepEqual(await migrate(db, next), { applied: [2], version: 2 });
-        await assert.rejects(migrate(db), (e: unknown) => isCode('ERR_STORE_MIGRATION')(e) && /version 2/.test((e as Error).message) && /upgrade docflow/.test((e as Error).message), 'an older docflow refuses a newer schema');
+        const next: Migration[] = [...MIGRATIONS, { version: NEXT, name: 'entities', sql: 'CREATE TABLE entities_probe (id text PRIMARY KEY)' }];
+        assert.deepEqual(await migrate(db, next), { applied: [NEXT], version: NEXT });
+        await assert.rejects(migrate(db), (e: unknown) => isCode('ERR_STORE_MIGRATION')(e) && new RegExp(`version ${NEXT}`).test((e as Error).message) && /upgrade docflow/.test((e as Error).message), 'an older docflow refuses a newer schema');
       } finally {
         await db.close();
       }
