@@ -9,7 +9,7 @@
  * Run: npm run bench:pipeline   (BENCH_DOCS=n limits the corpus)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -165,7 +165,10 @@ async function main(): Promise<void> {
     const env = {
       DOCFLOW_NATS_URL: nats.url, DOCFLOW_POSTGRES_URL: pg.url, DOCFLOW_CHROMA_URL: chroma.url, DOCFLOW_LOAD_ROOTS: CORPUS_DIR,
       DOCFLOW_METRICS_PORT: '0', DOCFLOW_LOG_LEVEL: 'warn', DOCFLOW_SUBJECT_PREFIX: 'bench', DOCFLOW_DATA_DIR: join(dir, 'data'),
+      // The same work as the loop: extract → split → embed → index. The knowledge branch is its own stage.
+      DOCFLOW_CONFIG: join(dir, 'bench.yaml'),
     };
+    writeFileSync(env.DOCFLOW_CONFIG, 'knowledge:\n  enabled: false\n');
     const config = loadConfig({ env });
     const db = await Database.connect(pg.url, { max: 4 });
     stops.push(() => db.close());
