@@ -3,8 +3,8 @@
  * the same 1 ms CPU handler called in a plain loop, in one process, on one nats-server.
  * Run: npm run bench:runtime
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig, PACKAGE_ROOT, stageSettings } from '../src/config/load.js';
 import { startNatsServer } from '../src/embedded/nats-server.js';
@@ -23,25 +23,86 @@ const STREAMS = {
   'consumers.spin': { stream: 'WORK', filterSubject: 'work.in', ackWaitMs: 30000, maxDeliver: 3, maxAckPending: 10000 },
 };
 
-export interface RuntimeBenchResult { messages: number; loopPerSec: number; runtime1PerSec: number; runtime2PerSec: number; speedup2: number; overheadMsPerMsg: number }
+/** CPU time per message of each party while the stage runner ran, ms; `othersShare`: of the machine. */
+export interface CpuPerMessage { mainMs: number; workersMs: number; serverMs: number; othersShare: number }
+
+export interface RuntimeBenchResult {
+  messages: number; loopPerSec: number; runtime1PerSec: number; runtime2PerSec: number; speedup2: number; overheadMsPerMsg: number;
+  cpu1: CpuPerMessage; cpu2: CpuPerMessage;
+  /** Share of the machine's CPU that other processes used while the plain loop ran, 0..1. */
+  loopOthersShare: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on Linux). */
+const USER_HZ = 100;
+
+/** utime + stime of a process or one of its threads from /proc, ms (undefined off Linux). */
+function procCpuMs(path: string): number | undefined {
+  try {
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    const f = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Busy CPU time of the whole machine (all cores, every process) from /proc/stat, ms. */
+function machineBusyMs(): number {
+  try {
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1000) / USER_HZ;
+  } catch {
+    return 0;
+  }
+}
+
+interface CpuSnapshot { at: number; main: number; all: number; server: number; machine: number }
+
+/** CPU used by the main thread, by this process's other threads (the workers), by nats-server and by the machine. */
+function cpuSnapshot(serverPid?: number): CpuSnapshot {
+  const u = process.cpuUsage();
+  return {
+    at: performance.now(),
+    main: procCpuMs(`/proc/self/task/${process.pid}/stat`) ?? 0,
+    all: (u.user + u.system) / 1000,
+    server: serverPid === undefined ? 0 : procCpuMs(`/proc/${serverPid}/stat`) ?? 0,
+    machine: machineBusyMs(),
+  };
+}
+
+/**
+ * What other processes used of the machine between two snapshots, 0..1: other work on this 2-core
+ * box slows every figure here down, so the bench says how much there was.
+ */
+function othersShare(a: CpuSnapshot, b: CpuSnapshot): number {
+  const wallMs = b.at - a.at;
+  const ours = b.all - a.all + (b.server - a.server);
+  return wallMs <= 0 ? 0 : Math.max(0, (b.machine - a.machine - ours) / (wallMs * availableParallelism()));
+}
 
 export async function benchRuntime(n = 2_000): Promise<RuntimeBenchResult> {
+  const before = cpuSnapshot();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) spin(TASK_MS);
   const loopPerSec = n / ((performance.now() - t0) / 1000);
+  const loopOthersShare = othersShare(before, cpuSnapshot());
   const dir = mkdtempSync(join(tmpdir(), 'docflow-bench-'));
   const server = await startNatsServer({ configFile: resolve(PACKAGE_ROOT, 'nats-server.conf'), workDir: dir });
   try {
-    const runtime1PerSec = await throughRuntime(server.url, n, 1);
-    const runtime2PerSec = await throughRuntime(server.url, n, 2);
-    return { messages: n, loopPerSec, runtime1PerSec, runtime2PerSec, speedup2: runtime2PerSec / loopPerSec, overheadMsPerMsg: 1000 / runtime1PerSec - 1000 / loopPerSec };
+    const r1 = await throughRuntime(server.url, n, 1, server.pid());
+    const r2 = await throughRuntime(server.url, n, 2, server.pid());
+    return {
+      messages: n, loopPerSec, runtime1PerSec: r1.rate, runtime2PerSec: r2.rate, speedup2: r2.rate / loopPerSec,
+      overheadMsPerMsg: 1000 / r1.rate - 1000 / loopPerSec, cpu1: r1.cpu, cpu2: r2.cpu, loopOthersShare,
+    };
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function throughRuntime(url: string, n: number, threads: number): Promise<number> {
+async function throughRuntime(url: string, n: number, threads: number, serverPid: number | undefined): Promise<{ rate: number; cpu: CpuPerMessage }> {
   const config = loadConfig({ env: {}, overrides: { ...STREAMS, 'nats.servers': [url], subjectPrefix: `bench${threads}`, 'log.level': 'silent' } });
   const t = await Transport.connect(config);
   await t.ensureTopology();
@@ -59,13 +120,21 @@ async function throughRuntime(url: string, n: number, threads: number): Promise<
   await Promise.all(pubs);
   const runner = new StageRunner(def, t, { ...stageSettings(config, 'spin'), concurrency: Number(process.env.BENCH_CONCURRENCY ?? threads * 4) }, silentLogger);
   const start = performance.now();
+  const before = cpuSnapshot(serverPid);
   await runner.start();
   while (runner.stats().processed < n) await new Promise((r) => setTimeout(r, 5));
   const rate = n / ((performance.now() - start) / 1000);
+  const after = cpuSnapshot(serverPid);
+  const cpu = {
+    mainMs: (after.main - before.main) / n,
+    workersMs: (after.all - before.all - (after.main - before.main)) / n,
+    serverMs: (after.server - before.server) / n,
+    othersShare: othersShare(before, after),
+  };
   await runner.stop();
   await pool.close();
   await t.close();
-  return rate;
+  return { rate, cpu };
 }
 
 async function main(): Promise<void> {
@@ -77,6 +146,11 @@ async function main(): Promise<void> {
   console.log(`  stage runner, 2 worker threads          ${f(r.runtime2PerSec)} msgs/s`);
   console.log(`  ratio 2 threads / loop                  ${r.speedup2.toFixed(2)}x   (goal >= 1.6: ${r.speedup2 >= 1.6 ? 'PASS' : 'MISS'})`);
   console.log(`  overhead per message (1 thread - loop)  ${r.overheadMsPerMsg.toFixed(3)} ms (goal < 0.3: ${r.overheadMsPerMsg < 0.3 ? 'PASS' : 'MISS'})`);
+  const c = (x: CpuPerMessage) => `main thread ${x.mainMs.toFixed(3)}, worker threads ${x.workersMs.toFixed(3)}, nats-server ${x.serverMs.toFixed(3)}`;
+  console.log(`  CPU per message, ms (1 thread)          ${c(r.cpu1)}`);
+  console.log(`  CPU per message, ms (2 threads)         ${c(r.cpu2)}`);
+  const pct = (x: number) => `${Math.round(x * 100)}%`;
+  console.log(`  other processes' share of the CPU       loop ${pct(r.loopOthersShare)}, 1 thread ${pct(r.cpu1.othersShare)}, 2 threads ${pct(r.cpu2.othersShare)}${Math.max(r.loopOthersShare, r.cpu1.othersShare, r.cpu2.othersShare) > 0.05 ? '  (busy machine: the figures above are low)' : ''}`);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
