@@ -29,6 +29,7 @@ import type { StageDefinition } from '../runtime/stage/types.js';
 import type { Chunk, SplitOptions, SplitSection } from '../split/index.js';
 import type { EndpointDef, Transport } from '../transport/index.js';
 import type { PipelineStores } from './services.js';
+import { UpsertBatcher } from './upsert-batcher.js';
 import { embedStage, extractStage, indexStage, knowledgeStage, loadStage, splitStage, type PipelineStageName } from './stages.js';
 
 const workerFile = (rel: string) => new URL(`../${rel}`, import.meta.url);
@@ -140,7 +141,9 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
         const s = needStores();
         // What search answered for a collection is stale once a document of it is indexed.
         const onIndexed = (collection: string) => { void s.cache.invalidateTag(`search:${collection}`); };
-        defs.push(indexStage(createIndexActor({ index: s.index, documents: s.documents, onIndexed })) as unknown as StageDefinition<MessageKind, MessageKind>);
+        const upserts = new UpsertBatcher(s.index, { maxRecords: 512, waitMs: 20 });
+        const index = { collectionName: (b: string, m: string, d: number) => s.index.collectionName(b, m, d), upsert: (c: string, r: Parameters<typeof upserts.upsert>[1]) => upserts.upsert(c, r), deleteWhereDoc: (c: string, id: string, keep: string[]) => s.index.deleteWhereDoc(c, id, keep) };
+        defs.push(indexStage(createIndexActor({ index, documents: s.documents, onIndexed })) as unknown as StageDefinition<MessageKind, MessageKind>);
         break;
       }
     }
