@@ -9,48 +9,56 @@ interface Waiting {
 }
 
 /**
- * Coalesces the Chroma upserts of concurrent documents: Chroma's cost per call is high and per
- * vector low, so the chunks of every document that arrives within `waitMs` (or until `maxRecords`)
- * go in one call per collection. Each caller's promise settles with its own batch; a failed call
- * fails every document in it (each is retried by the stage runner).
+ * Coalesces the Chroma upserts of concurrent documents: Chroma's cost is high per call and low per
+ * vector. Like Nagle's algorithm: when no call to a collection is in flight, a document's chunks go
+ * at once (no added latency on an idle pipeline); while one is, the chunks of every document that
+ * arrives wait and go together in the next call (up to `maxRecords` a call). Each caller's promise
+ * settles with its own call; a failed call fails every document in it (each is retried by its stage).
  */
 export class UpsertBatcher {
-  readonly #pending = new Map<string, { items: Waiting[]; count: number; timer: NodeJS.Timeout }>();
+  readonly #queues = new Map<string, { waiting: Waiting[]; busy: boolean }>();
   #calls = 0;
   #records = 0;
 
-  constructor(private readonly index: Pick<VectorIndex, 'upsert'>, private readonly opts: { maxRecords: number; waitMs: number }) {}
+  constructor(private readonly index: Pick<VectorIndex, 'upsert'>, private readonly opts: { maxRecords: number }) {}
 
   upsert(collection: string, records: Records): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      let batch = this.#pending.get(collection);
-      if (!batch) {
-        batch = { items: [], count: 0, timer: setTimeout(() => this.#flush(collection), this.opts.waitMs) };
-        this.#pending.set(collection, batch);
+      let q = this.#queues.get(collection);
+      if (!q) {
+        q = { waiting: [], busy: false };
+        this.#queues.set(collection, q);
       }
-      batch.items.push({ records, resolve, reject });
-      batch.count += records.length;
-      if (batch.count >= this.opts.maxRecords) this.#flush(collection);
+      q.waiting.push({ records, resolve, reject });
+      if (!q.busy) this.#send(collection, q);
     });
   }
 
-  /** Calls made and records sent, for status. */
+  /** Calls made and vectors sent, for status. */
   stats(): { calls: number; records: number; meanRecords: number } {
     return { calls: this.#calls, records: this.#records, meanRecords: this.#calls ? this.#records / this.#calls : 0 };
   }
 
-  #flush(collection: string): void {
-    const batch = this.#pending.get(collection);
-    if (!batch) return;
-    this.#pending.delete(collection);
-    clearTimeout(batch.timer);
-    const all = batch.items.flatMap((w) => w.records);
+  #send(collection: string, q: { waiting: Waiting[]; busy: boolean }): void {
+    const batch: Waiting[] = [];
+    let count = 0;
+    while (q.waiting.length > 0 && (batch.length === 0 || count + q.waiting[0]!.records.length <= this.opts.maxRecords)) {
+      const w = q.waiting.shift()!;
+      batch.push(w);
+      count += w.records.length;
+    }
+    if (batch.length === 0) {
+      q.busy = false;
+      this.#queues.delete(collection);
+      return;
+    }
+    q.busy = true;
     this.#calls++;
-    this.#records += all.length;
-    this.index.upsert(collection, all).then(
-      () => { for (const w of batch.items) w.resolve(); },
-      (err: unknown) => { for (const w of batch.items) w.reject(err); },
-    );
+    this.#records += count;
+    this.index.upsert(collection, batch.flatMap((w) => w.records)).then(
+      () => { for (const w of batch) w.resolve(); },
+      (err: unknown) => { for (const w of batch) w.reject(err); },
+    ).finally(() => this.#send(collection, q));
   }
 }
