@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ServiceError } from '../errors/index.js';
 import { PACKAGE_ROOT } from '../config/load.js';
 import { isLoopback } from './which.js';
+import { exitReason, killOnExit, spawnLogged, stopChild, TERMINATE } from './process.js';
+import { serviceHandle, type RunningService } from './service.js';
+import { httpOk, launchOnFreePort, waitReady } from './startup.js';
 
 /** How to run the embedded Chroma server. */
 export interface ChromaOptions {
@@ -21,16 +22,9 @@ export interface ChromaOptions {
   startTimeoutMs?: number;
 }
 
-/** A running Chroma server; `stop()` is idempotent. */
-export interface RunningChroma extends AsyncDisposable {
-  /** `http://host:port` */
-  readonly url: string;
-  readonly port: number;
+/** A running Chroma server at `http://host:port`; `stop()` sends SIGTERM, then SIGKILL after 5 s. */
+export interface RunningChroma extends RunningService {
   readonly dataDir: string;
-  readonly logFile: string;
-  pid(): number | undefined;
-  /** SIGTERM, then SIGKILL after 5 s. */
-  stop(): Promise<void>;
 }
 
 export const CHROMA_INSTALL_HINT = 'the chroma server command was not found (node_modules/.bin/chroma): run npm install in docflow\'s folder (the chromadb package ships it), or set chroma.url to an existing server';
@@ -52,36 +46,25 @@ export async function startChroma(opts: ChromaOptions): Promise<RunningChroma> {
   mkdirSync(storeDir, { recursive: true });
   const timeoutMs = opts.startTimeoutMs ?? 30_000;
 
-  let child: ChildProcess | undefined;
-  let port = opts.port ?? 0;
-  for (let attempt = 1; ; attempt++) {
-    const chosen = port || (await freePort(host));
-    const logStart = existsSync(logFile) ? statSync(logFile).size : 0;
-    try {
-      child = await launch(command, { storeDir, host, port: chosen, logFile, timeoutMs });
-      port = chosen;
-      break;
-    } catch (err) {
-      // Another process took the free port between our probe and the server's bind: pick another.
-      const raced = !opts.port && attempt < 3 && /in use|AddrInUse/i.test(readFileSync(logFile, 'utf8').slice(logStart));
-      if (!raced) throw err;
-    }
-  }
-  const started = child;
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= terminate(started);
-    return stopping;
-  };
+  const { started, port } = await launchOnFreePort({
+    port: opts.port,
+    host,
+    logFile,
+    inUse: /in use|AddrInUse/i,
+    launch: (port) => launch(command, { storeDir, host, port, logFile, timeoutMs }),
+  });
   return {
-    url: `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`,
+    url: `http://${bracketed(host)}:${port}`,
     port,
     dataDir,
     logFile,
-    pid: () => (started.exitCode === null && started.signalCode === null ? started.pid : undefined),
-    stop,
-    [Symbol.asyncDispose]: stop,
+    ...serviceHandle(started, () => stopChild(started, TERMINATE)),
   };
+}
+
+/** An IPv6 address in brackets, as a URL needs it. */
+function bracketed(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }
 
 interface Command {
@@ -115,59 +98,16 @@ interface LaunchOptions {
 }
 
 async function launch(command: Command, o: LaunchOptions): Promise<ChildProcess> {
-  const fd = openSync(o.logFile, 'a');
-  const child = spawn(command.file, [...command.args, 'run', '--path', o.storeDir, '--host', o.host, '--port', String(o.port)], { stdio: ['ignore', fd, fd] });
-  closeSync(fd);
-  // If docflow exits without stopping it (a crash, a second Ctrl-C), the server goes with it.
-  const onExit = () => child.kill('SIGKILL');
-  process.once('exit', onExit);
-  child.once('exit', () => process.removeListener('exit', onExit));
-  let exited: string | undefined;
-  child.once('exit', (code, sig) => (exited = `exited with ${sig ?? code}`));
-  child.once('error', (e) => (exited = e.message));
-  const host = o.host.includes(':') && !o.host.startsWith('[') ? `[${o.host}]` : o.host;
-  const deadline = Date.now() + o.timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited) throw startError(`Chroma ${exited} before it was ready`, o.logFile);
-    try {
-      const res = await fetch(`http://${host}:${o.port}/api/v2/heartbeat`, { signal: AbortSignal.timeout(1_000) });
-      if (res.ok) return child;
-    } catch {
-      // not listening yet
-    }
-    await sleep(25);
-  }
-  await terminate(child);
-  throw startError(`Chroma did not answer its heartbeat within ${o.timeoutMs} ms`, o.logFile);
-}
-
-async function terminate(c: ChildProcess): Promise<void> {
-  if (c.exitCode !== null || c.signalCode !== null) return;
-  const gone = new Promise<void>((r) => c.once('exit', () => r()));
-  c.kill('SIGTERM');
-  const t = setTimeout(() => c.kill('SIGKILL'), 5_000);
-  await gone;
-  clearTimeout(t);
-}
-
-/** A port that was free on `host` a moment ago. */
-function freePort(host: string): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, host.replace(/^\[|\]$/g, ''), () => {
-      const addr = srv.address();
-      srv.close(() => (addr && typeof addr === 'object' ? res(addr.port) : rej(new Error('no port'))));
-    });
+  const child = spawnLogged(command.file, [...command.args, 'run', '--path', o.storeDir, '--host', o.host, '--port', String(o.port)], o.logFile);
+  killOnExit(child);
+  await waitReady({
+    name: 'Chroma',
+    exited: exitReason(child),
+    probe: () => httpOk(`http://${bracketed(o.host)}:${o.port}/api/v2/heartbeat`),
+    logFile: o.logFile,
+    timeoutMs: o.timeoutMs,
+    timeoutMessage: () => `Chroma did not answer its heartbeat within ${o.timeoutMs} ms`,
+    onTimeout: () => stopChild(child, TERMINATE),
   });
-}
-
-function startError(message: string, logFile: string): ServiceError {
-  let tail = '';
-  try {
-    tail = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.trim() !== '').slice(-8).join('\n');
-  } catch {
-    // no log yet
-  }
-  return new ServiceError('ERR_SERVICE_START', `${message}; log: ${logFile}${tail ? `\n${tail}` : ''}`);
+  return child;
 }

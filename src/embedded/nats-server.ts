@@ -1,9 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, closeSync, readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ServiceError } from '../errors/index.js';
 import { which, isLoopback } from './which.js';
+import { exitReason, hasExited, killOnExit, spawnLogged, stopChild, TERMINATE } from './process.js';
+import type { RunningService } from './service.js';
+import { httpOk, waitReady } from './startup.js';
 
 /** How to start a nats-server from docflow's config file. */
 export interface NatsServerOptions {
@@ -30,16 +32,10 @@ export interface NatsServerOptions {
   startTimeoutMs?: number;
 }
 
-/** A running nats-server; `stop()` is idempotent. */
-export interface RunningNatsServer extends AsyncDisposable {
-  readonly url: string;
+/** A running nats-server; `stop()` is idempotent and graceful (SIGTERM, then SIGKILL after 5 s). */
+export interface RunningNatsServer extends RunningService {
   readonly monitorUrl: string;
-  readonly port: number;
-  readonly logFile: string;
   readonly configFile: string;
-  pid(): number | undefined;
-  /** Stop gracefully (SIGTERM, then SIGKILL after 5 s). */
-  stop(): Promise<void>;
   /** Send a signal (e.g. SIGKILL, SIGSTOP, SIGCONT) without waiting. */
   signal(sig: NodeJS.Signals): void;
   /** Stop and start again on the same ports and store (JetStream state survives). */
@@ -73,23 +69,23 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<RunningN
   const launch = async (): Promise<void> => {
     const text = adaptConfig(readFileSync(opts.configFile, 'utf8'), { host, ...ports, storeDir, portsDir: workDir, withAuth, user: opts.user, password: opts.password, extra: opts.extraConfig });
     writeFileSync(confFile, text, { mode: 0o600 });
-    const fd = openSync(logFile, 'a');
-    child = spawn(binary, ['-c', confFile], { stdio: ['ignore', fd, fd] });
-    const started0 = child;
-    // If docflow exits without stopping it (a crash, a second Ctrl-C), the server goes with it.
-    const killOnExit = () => started0.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    started0.once('exit', () => process.removeListener('exit', killOnExit));
-    closeSync(fd);
-    const started = child;
-    let exited: string | undefined;
-    started.once('exit', (code, sig) => (exited = `exited with ${sig ?? code}`));
-    started.once('error', (e) => (exited = e.message));
+    const started = spawnLogged(binary, ['-c', confFile], logFile);
+    child = started;
+    killOnExit(started);
+    const exited = exitReason(started);
     try {
-      const found = await waitForPorts(workDir, started, () => exited, timeoutMs, logFile);
+      const found = await waitForPorts(workDir, started, exited, timeoutMs, logFile);
       url = found.nats;
       monitorUrl = found.monitoring;
-      await waitHealthy(monitorUrl, () => exited, timeoutMs, logFile);
+      await waitReady({
+        name: 'nats-server',
+        state: 'healthy',
+        exited,
+        probe: () => httpOk(`${monitorUrl}/healthz`),
+        logFile,
+        timeoutMs,
+        timeoutMessage: () => `nats-server was not healthy within ${timeoutMs} ms`,
+      });
     } catch (err) {
       started.kill('SIGKILL');
       throw err;
@@ -100,13 +96,10 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<RunningN
   const stop = async (): Promise<void> => {
     const c = child;
     child = undefined;
-    if (!c || c.exitCode !== null || c.signalCode !== null) return;
-    const gone = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGCONT');
-    c.kill('SIGTERM');
-    const t = setTimeout(() => c.kill('SIGKILL'), 5_000);
-    await gone;
-    clearTimeout(t);
+    if (!c) return;
+    // A stopped (SIGSTOP) server must run again to handle SIGTERM.
+    if (!hasExited(c)) c.kill('SIGCONT');
+    await stopChild(c, TERMINATE);
   };
 
   await launch();
@@ -149,48 +142,26 @@ export function adaptConfig(text: string, o: AdaptOptions): string {
   return out;
 }
 
-async function waitForPorts(dir: string, child: ChildProcess, exited: () => string | undefined, timeoutMs: number, logFile: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const why = exited();
-    if (why) throw startError(`nats-server ${why} before it was ready`, logFile);
-    const file = join(dir, `nats-server_${child.pid}.ports`);
-    if (existsSync(file)) {
+/** The client and monitoring URLs from the ports file nats-server writes once it listens. */
+function waitForPorts(dir: string, child: ChildProcess, exited: () => string | undefined, timeoutMs: number, logFile: string): Promise<{ nats: string; monitoring: string }> {
+  return waitReady({
+    name: 'nats-server',
+    exited,
+    probe: async () => {
+      const file = join(dir, `nats-server_${child.pid}.ports`);
+      if (!existsSync(file)) return undefined;
       try {
         const ports = JSON.parse(readFileSync(file, 'utf8')) as { nats?: string[]; monitoring?: string[] };
         if (ports.nats?.[0] && ports.monitoring?.[0]) return { nats: ports.nats[0], monitoring: ports.monitoring[0] };
       } catch {
         // written but not complete yet
       }
-    }
-    await sleep(20);
-  }
-  child.kill('SIGKILL');
-  throw startError(`nats-server did not report its ports within ${timeoutMs} ms (files: ${readdirSync(dir).join(', ')})`, logFile);
-}
-
-async function waitHealthy(monitorUrl: string, exited: () => string | undefined, timeoutMs: number, logFile: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const why = exited();
-    if (why) throw startError(`nats-server ${why} before it was healthy`, logFile);
-    try {
-      const res = await fetch(`${monitorUrl}/healthz`, { signal: AbortSignal.timeout(1_000) });
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await sleep(25);
-  }
-  throw startError(`nats-server was not healthy within ${timeoutMs} ms`, logFile);
-}
-
-function startError(message: string, logFile: string): ServiceError {
-  let tail = '';
-  try {
-    tail = readFileSync(logFile, 'utf8').split('\n').slice(-8).join('\n');
-  } catch {
-    // no log yet
-  }
-  return new ServiceError('ERR_SERVICE_START', `${message}; log: ${logFile}${tail ? `\n${tail}` : ''}`);
+      return undefined;
+    },
+    logFile,
+    timeoutMs,
+    intervalMs: 20,
+    onTimeout: async () => void child.kill('SIGKILL'),
+    timeoutMessage: () => `nats-server did not report its ports within ${timeoutMs} ms (files: ${readdirSync(dir).join(', ')})`,
+  });
 }

@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startNatsServer, type RunningNatsServer } from '../../src/embedded/nats-server.js';
 import { loadConfig, PACKAGE_ROOT, type Config } from '../../src/config/load.js';
+import { startInTempDir, useHarness } from './temp-service.js';
 
 /** A real nats-server with JetStream for one test file, from the repo's nats-server.conf. */
 export interface NatsHarness extends AsyncDisposable {
@@ -16,24 +15,20 @@ export interface NatsHarness extends AsyncDisposable {
 
 /** Start nats-server on free loopback ports with a temp store. Fails loudly when nats-server is missing. */
 export async function startNats(opts: { user?: string; password?: string } = {}): Promise<NatsHarness> {
-  const dir = mkdtempSync(join(tmpdir(), 'docflow-nats-'));
-  const server = await startNatsServer({
+  const { server, dir, dispose } = await startInTempDir('docflow-nats-', (workDir) => startNatsServer({
     configFile: resolve(PACKAGE_ROOT, 'nats-server.conf'),
-    workDir: dir,
+    workDir,
     port: 0,
     monitorPort: 0,
     user: opts.user,
     password: opts.password,
-  });
+  }));
   return {
     get url() { return server.url; },
     server,
     dir,
     config: (overrides = {}) => testConfig(server.url, overrides),
-    [Symbol.asyncDispose]: async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    [Symbol.asyncDispose]: dispose,
   };
 }
 
@@ -55,11 +50,5 @@ export function uniquePrefix(): string {
  * Call `nats()` inside tests and hooks to get it.
  */
 export function useNats(opts: { user?: string; password?: string } = {}): () => NatsHarness {
-  let harness: NatsHarness | undefined;
-  before(async () => { harness = await startNats(opts); });
-  after(async () => { await harness?.[Symbol.asyncDispose](); });
-  return () => {
-    if (!harness) throw new Error('useNats(): the server is not started yet (call it inside a test or hook)');
-    return harness;
-  };
+  return useHarness('useNats', () => startNats(opts));
 }

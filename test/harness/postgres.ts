@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { startPostgres, type RunningPostgres } from '../../src/embedded/postgres.js';
 import { ensureDatabase } from '../../src/stores/postgres/admin.js';
+import { startInTempDir, useHarness } from './temp-service.js';
 
 /** A real PostgreSQL for one test file (embedded, on a free loopback port, in a temp dir). */
 export interface PostgresHarness extends AsyncDisposable {
@@ -17,14 +15,7 @@ export interface PostgresHarness extends AsyncDisposable {
 
 /** Start PostgreSQL with a temp data dir. Fails loudly (ERR_SERVICE_*) when it cannot start. */
 export async function startTestPostgres(): Promise<PostgresHarness> {
-  const dir = mkdtempSync(join(tmpdir(), 'docflow-pg-'));
-  let server: RunningPostgres;
-  try {
-    server = await startPostgres({ dataDir: dir, port: 0, persistent: false });
-  } catch (err) {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
+  const { server, dir, dispose } = await startInTempDir('docflow-pg-', (dataDir) => startPostgres({ dataDir, port: 0, persistent: false }));
   return {
     url: server.url,
     server,
@@ -37,10 +28,7 @@ export async function startTestPostgres(): Promise<PostgresHarness> {
       url.pathname = `/${name}`;
       return url.toString();
     },
-    [Symbol.asyncDispose]: async () => {
-      await server.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    [Symbol.asyncDispose]: dispose,
   };
 }
 
@@ -49,14 +37,5 @@ export async function startTestPostgres(): Promise<PostgresHarness> {
  * Call `postgres()` inside tests and hooks to get it.
  */
 export function usePostgres(): () => PostgresHarness {
-  let harness: PostgresHarness | undefined;
-  before(async function () {
-    this.timeout(60_000);
-    harness = await startTestPostgres();
-  });
-  after(async () => { await harness?.[Symbol.asyncDispose](); });
-  return () => {
-    if (!harness) throw new Error('usePostgres(): the server is not started yet (call it inside a test or hook)');
-    return harness;
-  };
+  return useHarness('usePostgres', startTestPostgres, 60_000);
 }

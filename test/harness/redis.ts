@@ -1,24 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, existsSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import type { ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { which } from '../../src/embedded/which.js';
+import { exitReason, hasExited, killOnExit, spawnLogged, stopChild } from '../../src/embedded/process.js';
+import type { RunningService } from '../../src/embedded/service.js';
+import { freePort, waitReady } from '../../src/embedded/startup.js';
 import { ServiceError } from '../../src/errors/index.js';
+import { startInTempDir, useHarness } from './temp-service.js';
 
-/** A real redis-server on a loopback port, without persistence, in a temp dir. */
-export interface RedisHarness extends AsyncDisposable {
-  /** `redis://127.0.0.1:PORT` */
-  readonly url: string;
-  readonly port: number;
+/** A free loopback port (redis-server needs a concrete one); also used by tests for a port nobody serves. */
+export { freePort };
+
+/**
+ * A real redis-server on a loopback port (`redis://127.0.0.1:PORT`), without persistence, in a temp dir.
+ * `stop()` sends SIGTERM, then SIGKILL after 2 s, and resolves when the process has exited; idempotent.
+ */
+export interface RedisHarness extends RunningService {
   readonly dir: string;
-  readonly logFile: string;
-  pid(): number | undefined;
   /** Start again on the same port (after `stop` or `kill`); resolves when it answers PING. */
   start(): Promise<void>;
-  /** SIGTERM, then SIGKILL after 2 s; resolves when the process has exited. Idempotent. */
-  stop(): Promise<void>;
   /** SIGKILL (a crash: no shutdown), resolved when the process has exited. */
   kill(): Promise<void>;
   /** Send a signal without waiting (SIGSTOP / SIGCONT make it hang and resume). */
@@ -26,19 +26,6 @@ export interface RedisHarness extends AsyncDisposable {
 }
 
 export const REDIS_INSTALL_HINT = 'redis-server not found on PATH - install it: apt-get install -y redis-server';
-
-/** A free loopback port: bind port 0, read the port, release it (redis-server needs a concrete one). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => (port ? resolve(port) : reject(new Error('no port from the OS'))));
-    });
-  });
-}
 
 /** True when a PING on a fresh connection gets +PONG within 500 ms. */
 function pings(port: number): Promise<boolean> {
@@ -55,83 +42,64 @@ function pings(port: number): Promise<boolean> {
   });
 }
 
-function exited(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => child.once('exit', () => resolve()));
-}
-
 /** Start redis-server (`--save '' --appendonly no --bind 127.0.0.1`). Fails loudly when it is missing or does not start. */
 export async function startRedis(opts: { startTimeoutMs?: number } = {}): Promise<RedisHarness> {
   const binary = which('redis-server');
   if (!binary) throw new ServiceError('ERR_SERVICE_BINARY_MISSING', REDIS_INSTALL_HINT);
-  const dir = mkdtempSync(join(tmpdir(), 'docflow-redis-'));
-  const logFile = join(dir, 'redis.log');
   const port = await freePort();
   const timeoutMs = opts.startTimeoutMs ?? 10_000;
-  let child: ChildProcess | undefined;
-  const killOnExit = () => child?.kill('SIGKILL');
-  process.on('exit', killOnExit);
-
-  const start = async (): Promise<void> => {
-    if (child && child.exitCode === null && child.signalCode === null) return;
-    const fd = openSync(logFile, 'a');
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
-    const started = spawn(binary, args, { stdio: ['ignore', fd, fd] });
-    closeSync(fd);
-    child = started;
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      if (started.exitCode !== null || started.signalCode !== null) break;
-      if (await pings(port)) return;
-      await sleep(25);
-    }
-    started.kill('SIGKILL');
-    const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : '';
-    throw new ServiceError('ERR_SERVICE_START', `redis-server did not answer on 127.0.0.1:${port} within ${timeoutMs} ms; its log (${logFile}):\n${log}`);
-  };
-
-  const stop = async (): Promise<void> => {
-    const c = child;
-    if (!c) return;
-    const gone = exited(c);
-    c.kill('SIGTERM');
-    const timer = setTimeout(() => c.kill('SIGKILL'), 2_000);
-    await gone;
-    clearTimeout(timer);
-  };
-
-  try {
-    await start();
-  } catch (err) {
-    process.removeListener('exit', killOnExit);
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
-
+  const { server, dir, dispose } = await startInTempDir('docflow-redis-', async (dir) => {
+    const redis = redisProcess(binary, dir, port, timeoutMs);
+    await redis.start();
+    return redis;
+  });
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
     dir,
-    logFile,
-    pid: () => child?.pid,
-    start,
-    stop,
-    kill: async () => {
-      const c = child;
-      if (!c) return;
-      const gone = exited(c);
-      c.kill('SIGKILL');
-      await gone;
-    },
-    signal: (sig) => {
-      child?.kill(sig);
-    },
+    logFile: server.logFile,
+    pid: server.pid,
+    start: server.start,
+    stop: server.stop,
+    kill: server.kill,
+    signal: server.signal,
     [Symbol.asyncDispose]: async () => {
-      child?.kill('SIGCONT');
-      await stop();
-      process.removeListener('exit', killOnExit);
-      rmSync(dir, { recursive: true, force: true });
+      server.signal('SIGCONT');
+      await dispose();
     },
+  };
+}
+
+/** One redis-server that can be started again on the same port and dir. */
+function redisProcess(binary: string, dir: string, port: number, timeoutMs: number) {
+  const logFile = join(dir, 'redis.log');
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'];
+  let child: ChildProcess | undefined;
+  return {
+    logFile,
+    pid: (): number | undefined => child?.pid,
+    start: async (): Promise<void> => {
+      if (child && !hasExited(child)) return;
+      const started = spawnLogged(binary, args, logFile);
+      child = started;
+      killOnExit(started);
+      await waitReady({
+        name: 'redis-server',
+        exited: exitReason(started),
+        probe: async () => ((await pings(port)) ? true : undefined),
+        logFile,
+        timeoutMs,
+        timeoutMessage: () => `redis-server did not answer on 127.0.0.1:${port} within ${timeoutMs} ms`,
+        onTimeout: async () => void started.kill('SIGKILL'),
+      });
+    },
+    stop: async (): Promise<void> => {
+      if (child) await stopChild(child, [['SIGTERM', 2_000], ['SIGKILL', Infinity]]);
+    },
+    kill: async (): Promise<void> => {
+      if (child) await stopChild(child, [['SIGKILL', Infinity]]);
+    },
+    signal: (sig: NodeJS.Signals): void => void child?.kill(sig),
   };
 }
 
@@ -140,11 +108,5 @@ export async function startRedis(opts: { startTimeoutMs?: number } = {}): Promis
  * Call `redis()` inside tests and hooks to get it.
  */
 export function useRedis(): () => RedisHarness {
-  let harness: RedisHarness | undefined;
-  before(async () => { harness = await startRedis(); });
-  after(async () => { await harness?.[Symbol.asyncDispose](); });
-  return () => {
-    if (!harness) throw new Error('useRedis(): the server is not started yet (call it inside a test or hook)');
-    return harness;
-  };
+  return useHarness('useRedis', () => startRedis());
 }

