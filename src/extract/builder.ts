@@ -26,6 +26,15 @@ export function closeSections(starts: readonly SectionStart[], length: number): 
   return out;
 }
 
+/** Longest heading kept in a heading path (every section under it repeats the path). */
+export const MAX_HEADING_CHARS = 300;
+
+/** A heading as it goes into a heading path: whitespace collapsed, cut to `MAX_HEADING_CHARS`. */
+export function headingText(raw: string): string {
+  const clean = raw.replace(/\s+/g, ' ').trim();
+  return clean.length > MAX_HEADING_CHARS ? `${clean.slice(0, MAX_HEADING_CHARS - 1)}…` : clean;
+}
+
 /** Trim a block: no leading blank lines, no trailing whitespace, no run of more than one blank line. */
 export function tidyBlock(text: string): string {
   return text
@@ -61,12 +70,12 @@ export class DocBuilder {
 
   /** A heading of `level` (1 = outermost): it starts a section and is kept as its own line. */
   heading(level: number, text: string): void {
-    const clean = text.replace(/\s+/g, ' ').trim();
-    if (clean === '') return;
+    const full = text.replace(/\s+/g, ' ').trim();
+    if (full === '') return;
     while (this.#stack.length > 0 && this.#stack[this.#stack.length - 1]!.level >= level) this.#stack.pop();
-    this.#stack.push({ level, text: clean });
+    this.#stack.push({ level, text: headingText(full) });
     this.section(this.#stack.map((h) => h.text));
-    this.block(clean);
+    this.block(full);
   }
 
   /** A paragraph (or a page, or a preformatted block); blank text is ignored. */

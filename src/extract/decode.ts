@@ -10,12 +10,6 @@ export function normalizeNewlines(text: string): string {
   return text.includes('\r') ? text.replace(/\r\n?/g, '\n') : text;
 }
 
-/** Why `bytes` are not text, or undefined when they look like text (BOM-less UTF-8 / ASCII). */
-function binaryReason(bytes: Uint8Array): string | undefined {
-  if (bytes.includes(0)) return 'it contains NUL bytes';
-  return undefined;
-}
-
 function controlRatio(text: string): number {
   if (text.length === 0) return 0;
   let n = 0;
@@ -46,8 +40,7 @@ export function decodeText(bytes: Uint8Array, what: string, partial = false): st
   if (bytes[0] === 0xff && bytes[1] === 0xfe) text = new TextDecoder('utf-16le').decode(bytes.subarray(2), stream);
   else if (bytes[0] === 0xfe && bytes[1] === 0xff) text = new TextDecoder('utf-16be').decode(bytes.subarray(2), stream);
   else {
-    const reason = binaryReason(bytes);
-    if (reason) throw binary(what, reason);
+    if (bytes.includes(0)) throw binary(what, 'it contains NUL bytes');
     const body = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? bytes.subarray(3) : bytes;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(body, stream);
@@ -57,7 +50,7 @@ export function decodeText(bytes: Uint8Array, what: string, partial = false): st
     }
   }
   if (text.includes('\0')) throw binary(what, 'it contains NUL characters');
-  if (text.includes('\ufffd') && countOf(text, '\ufffd') / text.length > MAX_CONTROL_RATIO) throw binary(what, 'it is not valid UTF-16');
+  if (text.includes('\ufffd') && countOf(text, '\ufffd') / text.length > MAX_CONTROL_RATIO) throw binary(what, 'it has many undecodable characters');
   if (controlRatio(text) > MAX_CONTROL_RATIO) throw binary(what, 'it contains many control characters');
   return normalizeNewlines(text);
 }

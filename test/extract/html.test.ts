@@ -73,6 +73,13 @@ describe('extract: html', function () {
     assert.deepEqual(r.sections.at(-1)!.headingPath.slice(-1), ['B']);
   });
 
+  it('markup nested absurdly deep is refused at once (ERR_EXTRACT_CORRUPT); merely deep markup skips Readability', async () => {
+    const hostile = `<html><body>${'<div>'.repeat(100_000)}x${'</div>'.repeat(100_000)}</body></html>`;
+    await rejectsCode(extract({ bytes: utf8(hostile) }), 'ERR_EXTRACT_CORRUPT', /nests elements about 100002 deep/);
+    const deep = `<html><body>${'<div>'.repeat(600)}<p>deep text</p>${'</div>'.repeat(600)}</body></html>`;
+    assert.equal((await extract({ bytes: utf8(deep) })).text, 'deep text');
+  });
+
   it('an empty page is ERR_EXTRACT_NO_TEXT; one over maxChars is ERR_EXTRACT_TOO_LARGE', async () => {
     await rejectsCode(extract({ bytes: utf8('<html><head><title>t</title><script>x()</script></head><body>  </body></html>') }), 'ERR_EXTRACT_NO_TEXT');
     await rejectsCode(extract({ bytes: corpus(`${PY_HTML}/json.html`), name: 'json.html' }, { maxChars: 5000 }), 'ERR_EXTRACT_TOO_LARGE');

@@ -109,6 +109,18 @@ describe('extract: man', () => {
     await rejectsCode(extract({ bytes: real.subarray(0, real.length - 100), name: 'ls.1.gz' }), 'ERR_EXTRACT_CORRUPT', /gzip/);
   });
 
+  it('strings and macros that expand exponentially stay bounded', async () => {
+    const refs = (name: string): string => Array.from({ length: 10 }, () => `\\*${name}`).join('');
+    const strings = ['.TH X 1', `.ds a ${refs('b')}`, `.ds b ${refs('c')}`, `.ds c ${refs('d')}`, `.ds d ${refs('e')}`, `.ds e ${refs('f')}`, '.ds f word', '.SH A', '\\*a'];
+    const r = await extract({ bytes: utf8(strings.join('\n')), name: 'x.1' });
+    assert.ok(r.text.includes('wordword'), 'strings do expand');
+    assert.ok(r.text.length < 20_000, `${r.text.length} characters`);
+    const macros = ['.TH X 1', '.de a', '.b', '.b', '..', '.de b', '.a', '.a', 'word', '..', '.SH A', '.a'];
+    const m = await extract({ bytes: utf8(macros.join('\n')), name: 'x.1' });
+    assert.ok(m.text.includes('word word'), 'macros do expand');
+    assert.ok(m.text.length < 2_000_000, `${m.text.length} characters`);
+  });
+
   it('a page with no text (only requests) is ERR_EXTRACT_NO_TEXT', async () => {
     await rejectsCode(extract({ bytes: utf8('.TH EMPTY 1\n.so man1/other.1\n'), name: 'x.1' }), 'ERR_EXTRACT_NO_TEXT');
   });

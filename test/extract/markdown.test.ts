@@ -78,6 +78,14 @@ describe('extract: markdown', () => {
     assert.deepEqual(r.sections.map((s) => [s.start, s.headingPath]), [[0, []], [9, ['Real Title']]]);
   });
 
+  it('cuts very long headings in heading paths (the text keeps them whole)', async () => {
+    const long = 'word '.repeat(200).trim();
+    const r = await extract({ bytes: utf8(`# ${long}\n\nbody\n`), name: 'a.md' });
+    assert.equal(r.sections[0]!.headingPath[0]!.length, 300);
+    assert.ok(r.sections[0]!.headingPath[0]!.endsWith('…'));
+    assert.ok(r.text.includes(long));
+  });
+
   it("reads a real README (this project's): every section starts at a heading, none inside a code fence", async () => {
     const source = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
     const r = await extract({ bytes: utf8(source), name: 'README.md' });

@@ -29,11 +29,16 @@ describe('extract: pdf', function () {
     assert.equal(r.format, 'pdf');
     assert.equal(r.pages, 52);
     assert.deepEqual(r.sections.map((s) => s.page), Array.from({ length: 52 }, (_, i) => i + 1));
-    assert.ok(r.sections.every((s) => s.headingPath.length === 0));
     const texts = sectionTexts(r);
     assert.match(texts[0]!.text, /^R FAQ\nFrequently Asked Questions on R/);
     assert.ok(texts[0]!.text.endsWith('\n\n'), 'a page section ends with the blank line before the next page');
-    assert.ok(r.sections.some((s) => /2\.1 What is R\?\n/.test(r.text.slice(s.start, s.end)) && s.page! > 3), 'the chapter text, past the table of contents');
+    // Heading paths come from the PDF outline: none before chapter 1, chapter > section after it.
+    assert.deepEqual(r.sections[0]!.headingPath, []);
+    const whatIsR = r.sections.find((s) => /2\.1 What is R\?\n/.test(r.text.slice(s.start, s.end)) && s.page! > 3);
+    assert.ok(whatIsR, 'the chapter text, past the table of contents');
+    assert.equal(whatIsR.headingPath[0], '2 R Basics');
+    const firstPaths = r.sections.map((s) => s.headingPath[0] ?? '');
+    assert.ok(firstPaths.indexOf('2 R Basics') > firstPaths.indexOf('1 Introduction'), 'chapters in page order');
   });
 
   it('a hand-made PDF: title from /Info, paragraphs from line gaps, pages without text get no section', async () => {

@@ -3,10 +3,30 @@ import { DocBuilder } from '../builder.js';
 import { decodeText } from '../decode.js';
 import { parseDocument as parse, type DomDocument } from '../dom.js';
 import { walkBlocks, type DomNode } from '../html-blocks.js';
+import { checkNesting } from '../html-depth.js';
 import type { Extracted, ExtractOptions, Section } from '../types.js';
+
+/**
+ * Readability slows down steeply with nesting (400 nested divs take ~0.7 s, 2000 take minutes);
+ * real pages nest a few dozen deep, so deeper markup skips it and uses the plain walk.
+ */
+const MAX_READABILITY_DEPTH = 256;
+
+/** True when elements nest deeper than `limit` (iterative, stops as soon as it knows). */
+function nestsDeeperThan(root: DomNode, limit: number): boolean {
+  const stack: Array<[DomNode, number]> = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (depth > limit) return true;
+    const kids = node.childNodes;
+    for (let i = 0; i < kids.length; i++) if (kids[i]!.nodeType === 1) stack.push([kids[i]!, depth + 1]);
+  }
+  return false;
+}
 
 /** Readability's article element, or undefined when it found none (or failed on odd markup). */
 function article(doc: DomDocument): { root: DomNode; title?: string } | undefined {
+  if (nestsDeeperThan(doc, MAX_READABILITY_DEPTH)) return undefined;
   try {
     const found = new Readability(doc as never, { serializer: (n: unknown) => n as DomNode, classesToPreserve: ['headerlink'] }).parse();
     const root = found?.content ?? undefined;
@@ -52,7 +72,9 @@ function content(html: string, o: ExtractOptions): { text: string; sections: Sec
 
 /** HTML: main content as paragraphs, h1–h6 as sections; title from Readability or <title>. */
 export function extractHtml(bytes: Uint8Array, o: ExtractOptions): Extracted {
-  const { text, sections, title } = content(decodeText(bytes, 'HTML'), o);
+  const html = decodeText(bytes, 'HTML');
+  checkNesting(html);
+  const { text, sections, title } = content(html, o);
   const out: Extracted = { text, format: 'html', sections };
   if (title) out.title = title;
   return out;

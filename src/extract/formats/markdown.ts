@@ -1,4 +1,4 @@
-import { closeSections, type SectionStart } from '../builder.js';
+import { closeSections, headingText, type SectionStart } from '../builder.js';
 import { decodeText } from '../decode.js';
 import type { Extracted } from '../types.js';
 
@@ -49,7 +49,7 @@ export function extractMarkdown(bytes: Uint8Array): Extracted {
   const stack: Array<{ level: number; text: string }> = [];
   let firstH1: string | undefined;
   const push = (level: number, heading: string, start: number): void => {
-    const clean = heading.replace(/\s+/g, ' ').trim();
+    const clean = headingText(heading);
     if (clean === '') return;
     while (stack.length > 0 && stack[stack.length - 1]!.level >= level) stack.pop();
     stack.push({ level, text: clean });

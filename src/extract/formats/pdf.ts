@@ -2,6 +2,7 @@ import { getDocumentProxy } from 'unpdf';
 import { DocBuilder } from '../builder.js';
 import { asExtractError, extractError } from '../fail.js';
 import { pdfHeaderAt } from '../magic.js';
+import { outlinePaths, type OutlineSource } from './pdf-outline.js';
 import { pageText } from './pdf-text.js';
 import type { Extracted, ExtractOptions } from '../types.js';
 
@@ -38,7 +39,8 @@ async function title(doc: PdfDocument): Promise<string | undefined> {
 
 /**
  * PDF through pdfjs (unpdf's serverless build, warnings silenced): page by page, one section per
- * page that has text (`page` is 1-based), pages joined by a blank line. Password-protected files are
+ * page that has text (`page` is 1-based, `headingPath` from the outline), pages joined by a blank
+ * line. Password-protected files are
  * `ERR_EXTRACT_ENCRYPTED`, damaged or truncated ones `ERR_EXTRACT_CORRUPT`, and a PDF whose pages
  * hold no text at all (scans) `ERR_EXTRACT_NO_TEXT`.
  */
@@ -47,11 +49,12 @@ export async function extractPdf(bytes: Uint8Array, o: ExtractOptions): Promise<
   const doc = await open(bytes);
   try {
     const b = new DocBuilder(o.maxChars);
+    const paths = await outlinePaths(doc as unknown as OutlineSource, doc.numPages);
     for (let n = 1; n <= doc.numPages; n++) {
       const page = await doc.getPage(n);
       const content = await page.getTextContent();
       page.cleanup();
-      b.section([], n);
+      b.section(paths[n] ?? [], n);
       b.block(pageText(content.items));
     }
     const { text, sections } = b.build();

@@ -9,6 +9,8 @@ import { specialChar } from './specials.js';
 const PREDEFINED: Readonly<Record<string, string>> = { R: '®', Tm: '™', lq: '“', rq: '”', S: '' };
 /** Strings may refer to strings; deeper than this is a loop. */
 const MAX_DEPTH = 8;
+/** String expansions one line may make (strings of strings can grow exponentially). */
+const MAX_EXPANSIONS = 1000;
 
 const SIMPLE: Readonly<Record<string, string>> = {
   e: '\\', E: '\\', '\\': '\\', '-': '-', ' ': ' ', '~': ' ', '0': ' ', _: '_', t: '\t', "'": "'", '`': '`', '.': '.',
@@ -56,7 +58,7 @@ function skipSize(s: string, at: number): number {
 export type RoffStrings = ReadonlyMap<string, string>;
 
 /** Decode the escapes of one line of roff text. */
-export function decodeEscapes(s: string, strings: RoffStrings, depth = 0): string {
+export function decodeEscapes(s: string, strings: RoffStrings, depth = 0, budget = { left: MAX_EXPANSIONS }): string {
   let out = '';
   let i = 0;
   while (i < s.length) {
@@ -84,7 +86,10 @@ export function decodeEscapes(s: string, strings: RoffStrings, depth = 0): strin
     } else if (c === '*') {
       const { name, next } = readName(s, i);
       const value = strings.get(name) ?? PREDEFINED[name.split(' ')[0] ?? ''] ?? '';
-      out += depth < MAX_DEPTH ? decodeEscapes(value, strings, depth + 1) : '';
+      if (depth < MAX_DEPTH && budget.left > 0) {
+        budget.left--;
+        out += decodeEscapes(value, strings, depth + 1, budget);
+      }
       i = next;
     } else if (c === 'n') {
       i = readName(s, s[i] === '+' || s[i] === '-' ? i + 1 : i).next;
