@@ -168,7 +168,8 @@ async function main(): Promise<void> {
       // The same work as the loop: extract → split → embed → index. The knowledge branch is its own stage.
       DOCFLOW_CONFIG: join(dir, 'bench.yaml'),
     };
-    writeFileSync(env.DOCFLOW_CONFIG, 'knowledge:\n  enabled: false\n');
+    // No cache across or within runs: the four copies must cost four times the work, as the loop's does.
+    writeFileSync(env.DOCFLOW_CONFIG, 'knowledge:\n  enabled: false\ncache:\n  l1: { maxEntries: 1, maxBytes: 1024, ttlMs: 1 }\n  l3: { enabled: false }\n');
     const config = loadConfig({ env });
     const db = await Database.connect(pg.url, { max: 4 });
     stops.push(() => db.close());
