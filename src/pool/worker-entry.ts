@@ -1,4 +1,3 @@
-import { getHeapStatistics } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import { toDocflowError, type ErrorInfo } from '../errors/index.js';
 
@@ -43,8 +42,7 @@ export function defineWorker<In, Out>(fn: (task: In) => Out | Promise<Out>): Wor
 }
 
 function vitals(): WorkerVitals {
-  // The same figure as process.memoryUsage().heapUsed, without reading the RSS from /proc each task.
-  return { heapUsed: getHeapStatistics().used_heap_size, tasks: tasksRun, threadId };
+  return { heapUsed: process.memoryUsage().heapUsed, tasks: tasksRun, threadId };
 }
 
 /** True when `v` has the shape of a `WorkerReply` (the worker module used `defineWorker`). */

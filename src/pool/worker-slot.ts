@@ -1,155 +1,76 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker, type TransferListItem } from 'node:worker_threads';
+import type { TransferListItem, Worker } from 'node:worker_threads';
+import { Piscina } from 'piscina';
 import type { Logger } from '../log.js';
-import { isWorkerReply } from './worker-entry.js';
+import type { WorkerVitals } from './worker-entry.js';
 import type { WorkerResourceLimits } from './worker-pool-options.js';
 
-/** The CommonJS entry of every thread (see worker-shim.cts for the protocol and why CommonJS). */
+/** The CommonJS module piscina loads; it imports the real worker module (see worker-shim.cts for why). */
 const SHIM = fileURLToPath(new URL('./worker-shim.cjs', import.meta.url));
+/** The `workerData` key the shim reads the worker module's URL from (same string as in worker-shim.cts). */
+const SHIM_KEY = 'docflowWorkerModule';
 
-/**
- * Tasks a thread holds at most: the one it runs and one posted behind it, so that it starts the next
- * task as soon as it finishes one instead of idling until the main thread hears of it and answers.
- */
-export const TASKS_PER_THREAD = 2;
-
-/** What a slot needs to start its threads. */
+/** What a slot needs to start its thread. */
 export interface SlotConfig {
   filename: string;
   pool: string;
   resourceLimits: WorkerResourceLimits | undefined;
-  recycleAfterTasks: number;
-  recycleOnHeapGrowthBytes: number;
   logger: Logger;
 }
 
 /** Why a thread is due for replacement. */
 export type RecycleReason = 'tasks' | 'heap';
 
-/** A task as a slot holds it; `id` and `cell` are the slot's while the task is posted. */
-export interface SlotTask {
-  readonly task: unknown;
-  readonly transferList: readonly TransferListItem[] | undefined;
-  id: number;
-  cell: number;
-}
-
-/** What a thread sends back for a task it ran (see worker-shim.cts). */
-export interface ShimReply {
-  id: number;
-  reply?: unknown;
-  /** The thread is due for replacement and starts no further task. */
-  retire?: RecycleReason;
-  /** The task could not run as a `defineWorker` task, or its result could not be sent. */
-  thrown?: string;
-}
-
-/** How a slot reports to its pool. */
-export interface SlotEvents<T extends SlotTask> {
-  /** The thread finished `task`, which is no longer held. */
-  reply(slot: WorkerSlot<T>, task: T, msg: ShimReply): void;
-  /**
-   * The thread died on its own (uncaught error, exit, out of memory, terminated from outside).
-   * `started` was running on it; `unstarted` never ran and were taken back. Neither is held any more.
-   */
-  death(slot: WorkerSlot<T>, started: T | undefined, unstarted: T[], cause: unknown): void;
-}
-
-/** One worker thread and the shared cells of the tasks posted to it. */
-interface Thread {
-  worker: Worker;
-  cells: Int32Array;
-  freeCells: number[];
-  /** Set by the 'error' event that precedes an 'exit'. */
-  cause: unknown;
-  /** The thread has sent at least one reply. */
-  replied: boolean;
+/** The thresholds that make a thread due for replacement (0 = off). */
+export interface RecycleLimits {
+  recycleAfterTasks: number;
+  recycleOnHeapGrowthBytes: number;
 }
 
 /**
- * One position of a `WorkerPool`: a worker thread (replaced when it dies, is recycled or must be
- * killed) and the tasks posted to it, oldest first. The oldest is running or about to; the others
- * wait on the thread and can be taken back until the thread starts them.
+ * One worker thread of a `WorkerPool`, held as a single-thread Piscina.
+ *
+ * Why one Piscina per thread: piscina cannot retire a chosen thread, and a thread that exits on its
+ * own races with piscina handing it the next task (that task would fail). With one instance per
+ * thread and at most one task per slot (the pool dispatches only to idle slots), replacing a thread
+ * is "swap in a fresh instance, destroy the idle old one": no task is ever in flight on it.
+ * Piscina still does the rest: spawning, messaging, killing and replacing a thread whose task is
+ * aborted or that dies.
  */
-export class WorkerSlot<T extends SlotTask> {
-  /** Set by a shrinking `resize()`: the slot takes no new task and goes when its tasks end. */
+export class WorkerSlot {
+  /** True while a task of the pool runs on this slot. */
+  busy = false;
+  /** Set by a shrinking `resize()`: the slot takes no new task and goes when its task ends. */
   retiring = false;
-  /** Tasks posted to the current thread, oldest first. */
-  readonly held: T[] = [];
-  /** When the oldest held task became the oldest, `performance.now()` ms. */
-  headSince = 0;
-  /** Threads in a row that died before starting any task (a thread that cannot even boot). */
-  bootFailures = 0;
   readonly #config: SlotConfig;
-  readonly #events: SlotEvents<T>;
-  #thread: Thread | undefined;
-  #nextId = 1;
+  #piscina: Piscina;
   #threadId: number | undefined;
   #baselineHeap = 0;
   #lastHeap: number | undefined;
 
-  constructor(config: SlotConfig, events: SlotEvents<T>) {
+  constructor(config: SlotConfig) {
     this.#config = config;
-    this.#events = events;
-    this.#thread = this.#spawn();
+    this.#piscina = this.#spawn();
+  }
+
+  /** Run one task on this slot's thread; resolves with the worker's raw reply. */
+  run(task: unknown, signal: AbortSignal, transferList: readonly TransferListItem[] | undefined): Promise<unknown> {
+    return this.#piscina.run(task, { signal, transferList: transferList as never });
   }
 
   /**
-   * Post `t` to the thread (a fresh one if there is none). Throws what `postMessage` throws (a task
-   * that cannot be cloned), in which case `t` is not held.
+   * Take in the vitals reported with a reply and say whether the thread is due for replacement.
+   * A new `threadId` (piscina replaced a dead thread) starts a new heap baseline.
    */
-  post(t: T): void {
-    const th = (this.#thread ??= this.#spawn());
-    const cell = th.freeCells.pop();
-    if (cell === undefined) throw new Error(`slot of pool "${this.#config.pool}" holds ${TASKS_PER_THREAD} tasks already`);
-    t.id = this.#nextId++;
-    t.cell = cell;
-    Atomics.store(th.cells, cell, t.id);
-    try {
-      th.worker.postMessage({ id: t.id, cell, task: t.task }, t.transferList as TransferListItem[] | undefined);
-    } catch (err) {
-      Atomics.store(th.cells, cell, 0);
-      th.freeCells.push(cell);
-      throw err;
+  observe(v: WorkerVitals, limits: RecycleLimits): RecycleReason | undefined {
+    if (v.threadId !== this.#threadId) {
+      this.#threadId = v.threadId;
+      this.#baselineHeap = v.heapUsed;
     }
-    if (this.held.push(t) === 1) {
-      this.headSince = performance.now();
-      th.worker.ref();
-    }
-  }
-
-  /** True once the thread has started `t` (it can then only finish, fail, or be killed). */
-  started(t: T): boolean {
-    return this.#thread !== undefined && Atomics.load(this.#thread.cells, t.cell) === -t.id;
-  }
-
-  /** Take `t` back if the thread has not started it; it is then no longer held. */
-  takeBack(t: T): boolean {
-    const th = this.#thread;
-    if (th === undefined || Atomics.compareExchange(th.cells, t.cell, t.id, 0) !== t.id) return false;
-    this.#release(th, t);
-    return true;
-  }
-
-  /** Take back every held task the thread has not started, oldest first. */
-  takeBackUnstarted(): T[] {
-    return this.held.filter((t) => !this.started(t)).filter((t) => this.takeBack(t));
-  }
-
-  /**
-   * Stop holding every task and kill the thread; a fresh one starts at once unless the slot is
-   * retiring. Take back the unstarted tasks first. Resolves when the old thread has exited.
-   */
-  replace(): Promise<void> {
-    const old = this.#detach();
-    if (!this.retiring) this.#thread = this.#spawn();
-    return old === undefined ? Promise.resolve() : terminate(old.worker);
-  }
-
-  /** Stop holding every task and kill the thread for good. Resolves when it has exited. */
-  destroy(): Promise<void> {
-    const old = this.#detach();
-    return old === undefined ? Promise.resolve() : terminate(old.worker);
+    this.#lastHeap = v.heapUsed;
+    if (limits.recycleAfterTasks > 0 && v.tasks >= limits.recycleAfterTasks) return 'tasks';
+    if (limits.recycleOnHeapGrowthBytes > 0 && v.heapUsed - this.#baselineHeap > limits.recycleOnHeapGrowthBytes) return 'heap';
+    return undefined;
   }
 
   /** Heap last reported by the current thread, bytes (`undefined` before its first task). */
@@ -157,87 +78,41 @@ export class WorkerSlot<T extends SlotTask> {
     return this.#lastHeap;
   }
 
-  /** The live `Worker` of this slot (none between a death and the next task). */
+  /** The live `Worker` objects of this slot (one, or none while piscina replaces a dead one). */
   get threads(): Worker[] {
-    return this.#thread === undefined ? [] : [this.#thread.worker];
+    return this.#piscina.threads;
   }
 
-  #detach(): Thread | undefined {
-    const old = this.#thread;
-    this.#thread = undefined;
-    this.held.length = 0;
+  /**
+   * Replace the thread with a fresh one. Call only while the slot is idle. Resolves when the old
+   * thread has exited; the new one takes tasks at once.
+   */
+  recycle(): Promise<void> {
+    const old = this.#piscina;
+    this.#piscina = this.#spawn();
     this.#threadId = undefined;
     this.#lastHeap = undefined;
-    return old;
+    return old.destroy();
   }
 
-  #release(th: Thread, t: T): void {
-    const i = this.held.indexOf(t);
-    if (i < 0) return;
-    this.held.splice(i, 1);
-    th.freeCells.push(t.cell);
-    if (i === 0) this.headSince = performance.now();
-    if (this.held.length === 0) th.worker.unref();
+  /** Kill the thread (a running task rejects). Resolves when it has exited. */
+  destroy(): Promise<void> {
+    return this.#piscina.destroy();
   }
 
-  #onMessage(th: Thread, msg: ShimReply): void {
-    if (th !== this.#thread) return; // a thread being replaced: its tasks were settled already
-    const t = this.held.find((x) => x.id === msg.id);
-    if (t === undefined) return;
-    Atomics.store(th.cells, t.cell, 0);
-    this.#release(th, t);
-    th.replied = true;
-    this.bootFailures = 0;
-    if (isWorkerReply(msg.reply)) this.#observe(msg.reply.threadId, msg.reply.heapUsed);
-    this.#events.reply(this, t, msg);
-  }
-
-  #onExit(th: Thread, code: number): void {
-    if (th !== this.#thread) return; // killed by us: already handled
-    const started = this.held.find((t) => this.started(t));
-    const unstarted = this.takeBackUnstarted();
-    this.#detach();
-    const booted = th.replied || started !== undefined;
-    if (!booted) this.bootFailures++;
-    // A thread that ran tasks is replaced at once; one that could not boot only when work comes.
-    if (booted && !this.retiring) this.#thread = this.#spawn();
-    this.#events.death(this, started, unstarted, th.cause ?? new Error(`worker thread exited with code ${code}`));
-  }
-
-  /** A new `threadId` (a replaced thread) starts a new heap baseline. */
-  #observe(threadId: number, heapUsed: number): void {
-    if (threadId !== this.#threadId) {
-      this.#threadId = threadId;
-      this.#baselineHeap = heapUsed;
-    }
-    this.#lastHeap = heapUsed;
-  }
-
-  #spawn(): Thread {
-    const { filename, resourceLimits, recycleAfterTasks, recycleOnHeapGrowthBytes, logger, pool } = this.#config;
-    const cells = new Int32Array(new SharedArrayBuffer(TASKS_PER_THREAD * Int32Array.BYTES_PER_ELEMENT));
-    const worker = new Worker(SHIM, {
-      workerData: {
-        docflowWorkerModule: pathToFileURL(filename).href,
-        docflowCells: cells,
-        docflowRecycleAfterTasks: recycleAfterTasks,
-        docflowRecycleOnHeapGrowthBytes: recycleOnHeapGrowthBytes,
-      },
+  #spawn(): Piscina {
+    const { filename, resourceLimits, logger, pool } = this.#config;
+    const piscina = new Piscina({
+      filename: SHIM,
+      workerData: { [SHIM_KEY]: pathToFileURL(filename).href },
+      minThreads: 1,
+      maxThreads: 1,
+      // Per-task timing is measured by the pool; piscina's histogram would only cost.
+      recordTiming: false,
       ...(resourceLimits === undefined ? {} : { resourceLimits }),
     });
-    const th: Thread = { worker, cells, freeCells: Array.from({ length: TASKS_PER_THREAD }, (_, i) => i), cause: undefined, replied: false };
-    worker.on('message', (msg: ShimReply) => this.#onMessage(th, msg));
-    // Unhandled, a thread's 'error' would crash the process; 'exit' follows it and settles the tasks.
-    worker.on('error', (err: unknown) => {
-      th.cause = err;
-      if (th === this.#thread && this.held.length === 0) logger.warn({ pool, err }, 'worker thread failed while idle');
-    });
-    worker.on('exit', (code: number) => this.#onExit(th, code));
-    worker.unref();
-    return th;
+    // Piscina emits 'error' for a thread that fails with no task on it; unhandled it would crash us.
+    piscina.on('error', (err: unknown) => logger.warn({ pool, err }, 'worker thread failed while idle'));
+    return piscina;
   }
-}
-
-async function terminate(worker: Worker): Promise<void> {
-  await worker.terminate();
 }

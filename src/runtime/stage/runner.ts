@@ -1,3 +1,4 @@
+import { from, mergeMap, type Subscription } from 'rxjs';
 import type { ActorContext, ActorEvent } from '../../actor/types.js';
 import { DocflowError, toDocflowError, type ErrorInfo } from '../../errors/index.js';
 import type { Logger } from '../../log.js';
@@ -26,6 +27,7 @@ interface InFlight {
  */
 export class StageRunner<In extends MessageKind, Out extends MessageKind> {
   #state: State = 'idle';
+  #sub: Subscription | undefined;
   #settings: StageSettings;
   #source: PullConsumer<In> | PrioritySource<In> | undefined;
   #abort = new AbortController();
@@ -66,30 +68,12 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     this.#abort = new AbortController();
     this.#source = await this.#openSource();
     this.#advisories = this.#consumerKeys().map((key) => this.transport.onMaxDeliveries(key, (a) => this.#deadLetterCrashed(a.streamSeq, a.deliveries)));
-    void this.#consume(this.#source, ctx);
+    // The source yields only within credit, so mergeMap never buffers: credit is the backpressure.
+    // A failure outside a message's own handling (which catches all it can) fails the pipeline once.
+    this.#sub = from(this.#source)
+      .pipe(mergeMap((d) => this.#handle(d)))
+      .subscribe({ error: (err: unknown) => ctx.crashed(err) });
     this.#state = 'running';
-  }
-
-  /**
-   * Hand every delivery to `#handle` as it comes. The source yields only within credit, so this
-   * never buffers: credit is the backpressure. A failure outside a message's own handling (which
-   * catches everything it can) is the pipeline failing: reported once, and pulling stops.
-   */
-  async #consume(source: AsyncIterable<Delivery<MessageOf<In>>>, ctx: { crashed(err: unknown): void }): Promise<void> {
-    let crashed = false;
-    const crash = (err: unknown): void => {
-      if (crashed) return;
-      crashed = true;
-      ctx.crashed(err);
-    };
-    try {
-      for await (const d of source) {
-        this.#handle(d).catch(crash);
-        if (crashed) break;
-      }
-    } catch (err) {
-      crash(err);
-    }
   }
 
   /**
@@ -114,6 +98,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     clearInterval(this.#sweep);
     this.#sweep = undefined;
     this.#abort.abort();
+    this.#sub?.unsubscribe();
     this.#state = 'stopped';
   }
 
