@@ -4,6 +4,9 @@ import type { ExtractedMessage, LoadedMessage } from '../../src/messages/pipelin
 import type { Extracted, ExtractInput, ExtractOptions } from '../../src/extract/index.js';
 import { docFields } from '../doc-fields.js';
 
+/** Documents smaller than this are extracted without asking the cache. */
+const MEMO_MIN_BYTES = 64 * 1024;
+
 export interface ExtractActorOptions {
   /** Run one extraction on a worker thread (the pool enforces the per-document timeout and heap limit). */
   run(task: ExtractInput & { options: Partial<ExtractOptions> }, signal: AbortSignal): Promise<Extracted>;
@@ -22,7 +25,8 @@ export function createExtractActor(opts: ExtractActorOptions): Actor<LoadedMessa
       try {
         const run = () => opts.run({ bytes: msg.data, ...(msg.name ? { name: msg.name } : {}), ...(msg.mime ? { mime: msg.mime } : {}), options: opts.options }, ctx.signal);
         // The type can come from the name or mime, so they are part of what is cached under the hash.
-        out = opts.memo ? await opts.memo(`${msg.contentHash}:${msg.mime ?? ''}:${msg.name?.split('.').pop() ?? ''}`, run) : await run();
+        // A small document extracts faster than a cache round trip: only larger ones are cached.
+        out = opts.memo && msg.data.byteLength >= MEMO_MIN_BYTES ? await opts.memo(`${msg.contentHash}:${msg.mime ?? ''}:${msg.name?.split('.').pop() ?? ''}`, run) : await run();
       } catch (err) {
         const e = toDocflowError(err);
         // A hung extractor is a property of the document: retrying it would hang again.

@@ -71,7 +71,7 @@ function looksLikeMarkdown(text: string): boolean {
     /^ {0,3}#{1,6}[ \t]+\S/m,
     /^ {0,3}(?:```|~~~)/m,
     /\[[^\]\n]+\]\([^)\s]+\)/,
-    /^[^\n]*\S[^\n]*\n {0,3}(?:=+|-+)[ \t]*$/m,
+    /^(?=[^\n]*\S)[^\n]*\n {0,3}(?:=+|-+)[ \t]*$/m, // lookahead: linear on a long line, where [^\n]*\S[^\n]* backtracks quadratically
     /^ {0,3}[-*+][ \t]+\S/m,
   ];
   return marks.filter((m) => m.test(text)).length >= 2;
