@@ -24,8 +24,8 @@ export interface DocumentRecorder {
 export interface IndexActorOptions {
   index: VectorIndex;
   documents: DocumentRecorder;
-  /** Told after a document of `collection` is recorded (to invalidate cached answers). */
-  onIndexed?(collection: string): void;
+  /** Told after a document of `collection` is recorded, before `indexed` is reported (cached answers are dropped by then). */
+  onIndexed?(collection: string): Promise<unknown> | void;
 }
 
 /** Chunk ids are deterministic: a redelivery writes the same rows, and a changed document overwrites its own. */
@@ -70,7 +70,7 @@ export function createIndexActor(opts: IndexActorOptions): Actor<EmbeddedMessage
         attempts: ctx.attempt ?? 1, timings, metadata: msg.metadata, embedModel: msg.model,
         chunks: msg.chunks.map((c, i) => ({ id: ids[i]!, index: c.index, text: c.text, start: c.start, end: c.end, headingPath: c.headingPath, page: c.page, size: c.size })),
       });
-      opts.onIndexed?.(msg.collection);
+      await opts.onIndexed?.(msg.collection);
       ctx.emit({ type: 'result', status: 'indexed', chunks: msg.chunks.length, msgId: `res:${msg.docId}:terminal:${msg.ingestSeq}` });
       return [];
     },

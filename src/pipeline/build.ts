@@ -140,7 +140,9 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
       case 'index': {
         const s = needStores();
         // What search answered for a collection is stale once a document of it is indexed.
-        const onIndexed = (collection: string) => { void s.cache.invalidateTag(`search:${collection}`); };
+        // Awaited before `indexed` is reported, so a search after that result sees the document.
+        // (invalidateTag never throws: a cache failure never fails a document.)
+        const onIndexed = (collection: string) => s.cache.invalidateTag(`search:${collection}`);
         const upserts = new UpsertBatcher(s.index, { maxRecords: 512 });
         const index = { collectionName: (b: string, m: string, d: number) => s.index.collectionName(b, m, d), upsert: (c: string, r: Parameters<typeof upserts.upsert>[1]) => upserts.upsert(c, r), deleteWhereDoc: (c: string, id: string, keep: string[]) => s.index.deleteWhereDoc(c, id, keep) };
         defs.push(indexStage(createIndexActor({ index, documents: s.documents, onIndexed })) as unknown as StageDefinition<MessageKind, MessageKind>);
