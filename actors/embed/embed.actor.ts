@@ -31,10 +31,15 @@ export function createEmbedActor(opts: EmbedActorOptions): Actor<ChunksMessage, 
   };
 }
 
-/** The vectors of an `embedded` message (copied out: the bytes may not be 4-byte aligned). */
+/** Float32 values from their bytes, copied out: decoded bytes may be unaligned views of a shared buffer. */
+export function float32FromBytes(bytes: Uint8Array): Float32Array {
+  const copy = new Uint8Array(bytes.byteLength); // Buffer#slice would share, not copy
+  copy.set(bytes);
+  return new Float32Array(copy.buffer);
+}
+
+/** The vectors of an `embedded` message. */
 export function unpackVectors(msg: Pick<EmbeddedMessage, 'vectors' | 'dimension' | 'chunks'>): Float32Array[] {
-  const copy = new Uint8Array(msg.vectors.byteLength); // Buffer#slice would share, not copy
-  copy.set(msg.vectors);
-  const all = new Float32Array(copy.buffer);
+  const all = float32FromBytes(msg.vectors);
   return msg.chunks.map((_, i) => all.subarray(i * msg.dimension, (i + 1) * msg.dimension));
 }

@@ -13,7 +13,6 @@ export interface VectorIndex {
 
 /** The record of documents and chunks, as the index stage uses it (PostgreSQL). */
 export interface DocumentRecorder {
-  get(id: string): Promise<unknown>;
   recordIndexed(doc: {
     id: string; collection: string; source: string; mime?: string | undefined; format: string; contentHash: string; bytes: number; attempts: number;
     timings: Record<string, number>; metadata: Record<string, MetaValue>; embedModel: string;
@@ -60,8 +59,9 @@ export function createIndexActor(opts: IndexActorOptions): Actor<EmbeddedMessage
       });
       // A document seen before may have chunks its new version lacks. So may a redelivery (a crash
       // after the upsert, before PostgreSQL recorded it). A first delivery of a new document has none:
-      // the scan of Chroma for its old chunks is skipped then.
-      const seenBefore = (ctx.attempt ?? 1) > 1 || (await opts.documents.get(msg.docId)) !== undefined;
+      // the scan of Chroma for its old chunks is skipped then. Load looked the document up already
+      // (`known`); a message without that field (another producer) is scanned.
+      const seenBefore = (ctx.attempt ?? 1) > 1 || msg.known !== false;
       if (records.length > 0) await opts.index.upsert(collection, records);
       if (seenBefore) await opts.index.deleteWhereDoc(collection, msg.docId, ids);
       const timings = { ...msg.timings, index: performance.now() - started };

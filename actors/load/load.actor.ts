@@ -65,7 +65,7 @@ export function createLoadActor(opts: LoadActorOptions): Actor<IngestMessage, Lo
       }
       return [{
         docId, source, ...(name ? { name } : {}), ...(msg.mime ? { mime: msg.mime } : {}), metadata: msg.metadata ?? {}, collection,
-        priority: msg.priority ?? 'normal', contentHash, bytes: data.byteLength, acceptedAt: new Date().toISOString(), ingestSeq: seq,
+        priority: msg.priority ?? 'normal', contentHash, bytes: data.byteLength, acceptedAt: new Date().toISOString(), ingestSeq: seq, known: known !== undefined,
         timings: { load: performance.now() - started }, data,
       }];
     },

@@ -25,6 +25,8 @@ const DocFields = {
   acceptedAt: Iso,
   /** The ingest message's stream sequence: names this run of the document in de-duplication ids. */
   ingestSeq: T.Integer({ minimum: 0 }),
+  /** PostgreSQL had a row for this document when load looked (index then removes its old chunks). */
+  known: T.Optional(T.Boolean()),
   /** Milliseconds spent per stage so far. */
   timings: T.Record(T.String({ maxLength: 32 }), T.Number({ minimum: 0 })),
 };

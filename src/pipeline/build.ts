@@ -1,6 +1,6 @@
 import { createExtractActor } from '../../actors/extract/extract.actor.js';
 import { createSplitActor } from '../../actors/split/split.actor.js';
-import { createEmbedActor } from '../../actors/embed/embed.actor.js';
+import { createEmbedActor, float32FromBytes } from '../../actors/embed/embed.actor.js';
 import { createIndexActor } from '../../actors/index/index.actor.js';
 import { createLoadActor } from '../../actors/load/load.actor.js';
 import { createSearchActor } from '../../actors/query/search.actor.js';
@@ -79,44 +79,43 @@ export function configEmbedder(config: Readonly<Config>, host?: StageHost): Embe
 export async function addPipeline(host: StageHost, transport: Transport, config: Readonly<Config>, stores: PipelineStores | undefined, stages: readonly PipelineStageName[], log: Logger, signal: AbortSignal): Promise<{ endpoints: EndpointDef[]; close(): Promise<void> }> {
   const subject = (rel: string) => transport.subject(rel);
   const defs: StageDefinition<MessageKind, MessageKind>[] = [];
+  // Stage definitions are typed by their messages; the host runs them all alike.
+  const add = <I extends MessageKind, O extends MessageKind>(def: StageDefinition<I, O>) => defs.push(def as unknown as StageDefinition<MessageKind, MessageKind>);
   const closers: Array<() => Promise<void>> = [];
   const needStores = () => {
     if (!stores) throw new Error('the load and index stages need PostgreSQL and Chroma');
     return stores;
   };
-  const queryEmbedder = createEmbedder(config.embed.provider === 'hash' ? { provider: 'hash', dimension: config.embed.dimension } : { provider: 'http', ...config.embed.http, dimension: config.embed.dimension });
+  const queryEmbedder = configEmbedder(config); // in this thread: one short text per query
   const model = queryEmbedder.model;
   const wanted = stages.filter((n) => n !== 'knowledge' || config.knowledge.enabled);
   for (const name of wanted) {
     switch (name) {
       case 'load': {
         const s = needStores();
-        defs.push(loadStage(createLoadActor({
+        add(loadStage(createLoadActor({
           roots: config.load.roots, maxBytes: config.load.maxBytes, defaultCollection: config.index.collection, model,
-          lookup: async (docId) => {
-            const d = await s.documents.get(docId);
-            return d ? { contentHash: d.contentHash, status: d.status, chunks: d.chunks ?? 0, embedModel: d.embedModel ?? null, collection: d.collection ?? null } : undefined;
-          },
-        }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
+          lookup: (docId) => s.documents.get(docId),
+        }), subject));
         break;
       }
       case 'extract': {
         const pool = host.createPool('extract', workerFile('extract/worker.js'));
         const options: Partial<ExtractOptions> = { ...config.extract };
         const memo = stores ? extractMemo(stores.cache, options, config.cache.extractTtlMs) : undefined;
-        defs.push(extractStage(createExtractActor({
+        add(extractStage(createExtractActor({
           options, ...(memo ? { memo } : {}),
           run: (task: ExtractInput & { options: Partial<ExtractOptions> }, sig) => runWhenRoom<Extracted>(pool, task, sig),
-        }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
+        }), subject));
         break;
       }
       case 'split': {
         const pool = host.createPool('split', workerFile('split/worker.js'));
         const options: Partial<SplitOptions> = { ...config.split };
-        defs.push(splitStage(createSplitActor({
+        add(splitStage(createSplitActor({
           options, knowledge: config.knowledge.enabled,
           run: (task: { text: string; sections: SplitSection[]; options: Partial<SplitOptions> }, sig) => runWhenRoom<Chunk[]>(pool, task, sig),
-        }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
+        }), subject));
         break;
       }
       case 'embed': {
@@ -125,7 +124,7 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
         const embedTexts = stores ? cachedEmbeddings(stores.cache, embedder, (texts, sig) => batcher.embed(texts, sig), config.cache.embeddingTtlMs) : (texts: readonly string[], sig: AbortSignal) => batcher.embed(texts, sig);
         host.addBatching('embed', { get settings() { return batcher.settings; }, tune: (p) => batcher.tune(p), stats: () => ({ ...batcher.stats() }) });
         closers.push(async () => { await batcher.close(); await embedder.close?.(); });
-        defs.push(embedStage(createEmbedActor({ model: embedder.model, dimension: embedder.dimension, embed: embedTexts }), subject) as unknown as StageDefinition<MessageKind, MessageKind>);
+        add(embedStage(createEmbedActor({ model: embedder.model, dimension: embedder.dimension, embed: embedTexts }), subject));
         break;
       }
       case 'knowledge': {
@@ -134,7 +133,7 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
         const k = config.knowledge;
         const options = { minTermCount: k.minTermCount, maxTermWords: k.maxTermWords, terms: k.terms };
         const actor = createKnowledgeActor({ store: s.knowledge, run: (chunks: KnowledgeChunk[], sig) => runWhenRoom<ExtractedKnowledge>(pool, { chunks, options }, sig) });
-        defs.push(knowledgeStage(fromChunks(actor)) as unknown as StageDefinition<MessageKind, MessageKind>);
+        add(knowledgeStage(fromChunks(actor)));
         break;
       }
       case 'index': {
@@ -143,9 +142,8 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
         // Awaited before `indexed` is reported, so a search after that result sees the document.
         // (invalidateTag never throws: a cache failure never fails a document.)
         const onIndexed = (collection: string) => s.cache.invalidateTag(`search:${collection}`);
-        const upserts = new UpsertBatcher(s.index, { maxRecords: 512 });
-        const index = { collectionName: (b: string, m: string, d: number) => s.index.collectionName(b, m, d), upsert: (c: string, r: Parameters<typeof upserts.upsert>[1]) => upserts.upsert(c, r), deleteWhereDoc: (c: string, id: string, keep: string[]) => s.index.deleteWhereDoc(c, id, keep) };
-        defs.push(indexStage(createIndexActor({ index, documents: s.documents, onIndexed })) as unknown as StageDefinition<MessageKind, MessageKind>);
+        const index = new UpsertBatcher(s.index, { maxRecords: 512 });
+        add(indexStage(createIndexActor({ index, documents: s.documents, onIndexed })));
         break;
       }
     }
@@ -198,11 +196,7 @@ export function cachedEmbeddings(
     const found = await cache.getMany<Uint8Array>(keys);
     const missing: number[] = [];
     const out: Array<Float32Array | undefined> = found.map((bytes, i) => {
-      if (bytes instanceof Uint8Array && bytes.byteLength === embedder.dimension * 4) {
-        const copy = new Uint8Array(bytes.byteLength); // aligned, and not a view of a shared buffer
-        copy.set(bytes);
-        return new Float32Array(copy.buffer);
-      }
+      if (bytes instanceof Uint8Array && bytes.byteLength === embedder.dimension * 4) return float32FromBytes(bytes);
       missing.push(i);
       return undefined;
     });

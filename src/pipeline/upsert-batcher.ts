@@ -9,18 +9,26 @@ interface Waiting {
 }
 
 /**
- * Coalesces the Chroma upserts of concurrent documents: Chroma's cost is high per call and low per
+ * A vector index whose upserts are coalesced across concurrent documents: Chroma's cost is high per call and low per
  * vector. Like Nagle's algorithm: when no call to a collection is in flight, a document's chunks go
  * at once (no added latency on an idle pipeline); while one is, the chunks of every document that
  * arrives wait and go together in the next call (up to `maxRecords` a call). Each caller's promise
  * settles with its own call; a failed call fails every document in it (each is retried by its stage).
  */
-export class UpsertBatcher {
+export class UpsertBatcher implements VectorIndex {
   readonly #queues = new Map<string, { waiting: Waiting[]; busy: boolean }>();
   #calls = 0;
   #records = 0;
 
-  constructor(private readonly index: Pick<VectorIndex, 'upsert'>, private readonly opts: { maxRecords: number }) {}
+  constructor(private readonly index: VectorIndex, private readonly opts: { maxRecords: number }) {}
+
+  collectionName(base: string, model: string, dimension: number): string {
+    return this.index.collectionName(base, model, dimension);
+  }
+
+  deleteWhereDoc(collection: string, docId: string, keepIds: string[]): Promise<unknown> {
+    return this.index.deleteWhereDoc(collection, docId, keepIds);
+  }
 
   upsert(collection: string, records: Records): Promise<void> {
     if (records.length === 0) return Promise.resolve();
