@@ -1,6 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { RunFigures } from '../client/ingest-run.js';
-import { PIPELINE_ORDER } from '../pipeline/stages.js';
+import { PIPELINE_STAGES } from '../messages/index.js';
 import { bytes, duration } from './format.js';
 
 /** Shows a run's progress: one bar per stage on a terminal, a plain line every few seconds otherwise. */
@@ -28,13 +28,13 @@ class Bars implements ProgressView {
       stream: out, clearOnComplete: false, hideCursor: true, etaBuffer: 50,
       format: ' {stage} |{bar}| {value}/{total} {info}',
     }, cliProgress.Presets.shades_classic);
-    for (const s of PIPELINE_ORDER) this.#bars.set(s, this.#multi.create(1, 0, { stage: s.padEnd(7), info: '' }));
+    for (const s of PIPELINE_STAGES) this.#bars.set(s, this.#multi.create(1, 0, { stage: s.padEnd(7), info: '' }));
     this.#bars.set('done', this.#multi.create(1, 0, { stage: 'done   ', info: '' }));
   }
 
   update(f: RunFigures): void {
     const total = Math.max(1, f.total);
-    for (const s of PIPELINE_ORDER) {
+    for (const s of PIPELINE_STAGES) {
       const b = this.#bars.get(s)!;
       b.setTotal(total);
       b.update(f.stages[s] ?? 0, { stage: s.padEnd(7), info: s === 'index' ? `${f.chunks} chunks` : '' });
@@ -65,7 +65,7 @@ class Lines implements ProgressView {
   }
 
   #line(f: RunFigures): void {
-    const stages = PIPELINE_ORDER.map((s) => `${s} ${f.stages[s] ?? 0}`).join(', ');
+    const stages = PIPELINE_STAGES.map((s) => `${s} ${f.stages[s] ?? 0}`).join(', ');
     this.out.write(`ingest: ${f.indexed + f.unchanged + f.failed}/${f.total} done (${f.indexed} indexed, ${f.unchanged} unchanged, ${f.failed} failed), ${f.chunks} chunks; ${stages}; ${rate(f)}, ${bytes(f.bytes)}, ${duration(f.elapsedMs)}\n`);
   }
 }

@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { deriveDocId } from '../../actors/load/doc-id.js';
 import { Ingest, Result, type IngestMessage, type ResultMessage } from '../messages/index.js';
 import type { Transport } from '../transport/index.js';
-import { PIPELINE_ORDER } from '../pipeline/stages.js';
+import { PIPELINE_STAGES } from '../messages/index.js';
 
 export type Terminal = 'indexed' | 'unchanged' | 'failed';
 
@@ -67,7 +67,7 @@ export class IngestRun {
   }
 
   figures(): RunFigures {
-    const stages: Record<string, number> = Object.fromEntries(PIPELINE_ORDER.map((s) => [s, 0]));
+    const stages: Record<string, number> = Object.fromEntries(PIPELINE_STAGES.map((s) => [s, 0]));
     const f = { indexed: 0, unchanged: 0, failed: 0, chunks: 0 };
     for (const d of this.docs.values()) {
       for (const s of d.stages) stages[s] = (stages[s] ?? 0) + 1;

@@ -1,13 +1,11 @@
 import type { Actor } from '../actor/types.js';
-import { Ingest, Result, type IngestMessage, type MessageKind, type MessageOf } from '../messages/index.js';
+import { Ingest, PIPELINE_STAGES, Result, type IngestMessage, type MessageKind, type MessageOf } from '../messages/index.js';
 import { Chunks, Embedded, Extracted, Loaded, type ChunksMessage, type EmbeddedMessage, type ExtractedMessage, type LoadedMessage } from '../messages/pipeline.js';
 import type { StageDefinition } from '../runtime/stage/types.js';
 import { deriveDocId } from '../../actors/load/doc-id.js';
 
-/** The pipeline's stages, in order (the contract's five). */
-export const PIPELINE_ORDER = ['load', 'extract', 'split', 'embed', 'index'] as const;
-/** Every stage docflow runs: the five, and `knowledge`, a branch beside embed fed by split. */
-export const ALL_STAGES = [...PIPELINE_ORDER, 'knowledge'] as const;
+/** Every stage docflow runs: the contract's five (`PIPELINE_STAGES`), and `knowledge`, a branch beside embed fed by split. */
+export const ALL_STAGES = [...PIPELINE_STAGES, 'knowledge'] as const;
 export type PipelineStageName = (typeof ALL_STAGES)[number];
 
 export function isPipelineStage(name: string): name is PipelineStageName {

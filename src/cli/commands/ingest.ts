@@ -40,10 +40,10 @@ export function registerIngest(program: Command): void {
         ...(all.collection ? { collection: all.collection } : {}),
         ...(all.priority ? { priority: all.priority } : {}),
         ...(all.meta?.length ? { metadata: parseMeta(all.meta) } : {}),
-        onResult: () => view?.update(run.figures()),
       });
       const idle = Number(all.idleTimeoutMs ?? 120000);
       let stalled = false;
+      // Progress is redrawn on this tick, not per result: figures() walks every document of the run.
       const watchdog = setInterval(() => {
         view?.update(run.figures());
         if (run.idleMs > idle) {
