@@ -94,7 +94,12 @@ function postgresDataDir(dataDir: string): string {
   const mode = statSync(dataDir).mode & 0o7777;
   if ((mode & 0o001) === 0) chmodSync(dataDir, mode | 0o011);
   for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) return join('/var/lib/docflow', `postgres-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`);
+    if ((statSync(dir).mode & 0o001) === 0) {
+      const base = '/var/lib/docflow';
+      mkdirSync(base, { recursive: true });
+      chmodSync(base, 0o711); // whatever the umask: postgres passes through, nobody lists it
+      return join(base, `postgres-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`);
+    }
     if (dir === dirname(dir)) return inside;
   }
 }
