@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { arch, platform } from 'node:os';
-import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { ServiceError } from '../errors/index.js';
 import { spawnLogged } from './process.js';
@@ -71,14 +71,51 @@ export async function serverAccount(): Promise<Account | undefined> {
 export function reachableBy(dataDir: string, owner: Account): void {
   const st = statSync(dataDir);
   if (st.uid !== owner.uid && (st.mode & 0o001) === 0) chmodSync(dataDir, (st.mode & 0o7777) | 0o011);
-  for (let dir = dataDir; ; dir = dirname(dir)) {
+  const closed = closedTo(dataDir, owner);
+  if (closed) {
+    throw new ServiceError('ERR_SERVICE_START', `PostgreSQL runs as OS user ${OS_USER} (docflow runs as root) and cannot reach ${dataDir}: ${closed} is not searchable by it; run chmod o+x ${closed}, or choose a data dir elsewhere (dataDir / DOCFLOW_DATA_DIR)`);
+  }
+}
+
+/** The first folder from `path` up that `owner` cannot pass through, or undefined when it can reach `path`. */
+export function closedTo(path: string, owner: Account): string | undefined {
+  for (let dir = path; ; dir = dirname(dir)) {
     const s = statSync(dir);
     const bit = s.uid === owner.uid ? 0o100 : s.gid === owner.gid ? 0o010 : 0o001;
-    if ((s.mode & bit) === 0) {
-      throw new ServiceError('ERR_SERVICE_START', `PostgreSQL runs as OS user ${OS_USER} (docflow runs as root) and cannot reach ${dataDir}: ${dir} is not searchable by it; run chmod o+x ${dir}, or choose a data dir elsewhere (dataDir / DOCFLOW_DATA_DIR)`);
-    }
-    if (dirname(dir) === dir) return;
+    if ((s.mode & bit) === 0) return dir;
+    if (dirname(dir) === dir) return undefined;
   }
+}
+
+/**
+ * Where root keeps what the `postgres` account must reach when docflow's own folders are closed to it
+ * (a checkout in a private temp dir, or under /root): searchable, not listable, whatever the umask.
+ */
+export const SHARED_DIR = '/var/lib/docflow';
+
+function sharedDir(name: string): string {
+  mkdirSync(SHARED_DIR, { recursive: true });
+  chmodSync(SHARED_DIR, 0o711);
+  return join(SHARED_DIR, name);
+}
+
+/** The cluster folder to use: `dataDir` when `owner` can reach a folder there, else one under SHARED_DIR. */
+export function clusterDir(dataDir: string, owner: Account | undefined): string {
+  if (!owner || !closedTo(dirname(dataDir), owner)) return dataDir;
+  return sharedDir(`postgres-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`);
+}
+
+/** The binaries, copied once under SHARED_DIR when `owner` cannot execute them where npm put them. */
+export function reachableBinaries(bins: Binaries, owner: Account | undefined): Binaries {
+  const native = dirname(dirname(bins.postgres)); // .../native (bin, lib, share)
+  if (!owner || !closedTo(dirname(bins.postgres), owner)) return bins;
+  const copy = sharedDir(`postgresql-${createHash('sha256').update(native).digest('hex').slice(0, 16)}`);
+  if (!existsSync(join(copy, 'bin', basename(bins.postgres)))) {
+    rmSync(copy, { recursive: true, force: true });
+    execFileSync('cp', ['-a', native, copy]); // modes and the libraries' symlinks kept
+    execFileSync('chmod', ['-R', 'go+rX', copy]);
+  }
+  return { initdb: join(copy, 'bin', basename(bins.initdb)), postgres: join(copy, 'bin', basename(bins.postgres)) };
 }
 
 /** The password kept in `${dataDir}/password` (0600), generated for a fresh cluster. */

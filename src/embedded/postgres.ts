@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DocflowError } from '../errors/index.js';
 import { DATABASE_NAME, ensureDatabase } from '../stores/postgres/admin.js';
-import { initCluster, postgresBinaries, reachableBy, serverAccount, storedPassword } from './postgres-cluster.js';
+import { clusterDir, initCluster, postgresBinaries, reachableBinaries, reachableBy, serverAccount, storedPassword } from './postgres-cluster.js';
 import { clearStaleLock } from './postgres-lock.js';
 import { launchServer, shutDownServer } from './postgres-server.js';
 import { serviceHandle, type RunningService } from './service.js';
@@ -49,10 +49,10 @@ export async function startPostgres(opts: PostgresOptions): Promise<RunningPostg
   for (const [key, value] of [['user', user], ['database', database]] as const) {
     if (!DATABASE_NAME.test(value)) throw new DocflowError('ERR_CONFIG_INVALID', `postgres ${key} ${JSON.stringify(value)} must be 1-63 of A-Z a-z 0-9 _, not starting with a digit`);
   }
-  const bins = await postgresBinaries();
-  const dataDir = resolve(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const owner = await serverAccount();
+  const bins = reachableBinaries(await postgresBinaries(), owner);
+  const dataDir = clusterDir(resolve(opts.dataDir), owner);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (owner) reachableBy(dataDir, owner);
   const pgdata = join(dataDir, 'pgdata');
   const logFile = join(dataDir, 'postgres.log');

@@ -1,6 +1,5 @@
 import { chmodSync, mkdirSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { startChroma } from '../embedded/chroma.js';
 import { startPostgres } from '../embedded/postgres.js';
@@ -44,13 +43,12 @@ export async function openStores(config: Readonly<Config>, log: Logger, opts: { 
     let postgresUrl = config.postgres.url || run.postgresUrl || '';
     if (!postgresUrl) {
       if (!opts.embedded) throw new DocflowError('ERR_CONFIG_INVALID', 'no PostgreSQL: set postgres.url (DOCFLOW_POSTGRES_URL), or run `docflow up` on this machine first');
-      const pgDir = postgresDataDir(resolve(config.dataDir));
-      if (pgDir !== join(resolve(config.dataDir), 'postgres')) log.info({ dir: pgDir }, 'embedded PostgreSQL keeps its cluster outside dataDir: the postgres user cannot enter a folder above it');
-      const pg = await startPostgres({ dataDir: pgDir, port: config.postgres.embedded.port, persistent: true });
+      openForPostgres(resolve(config.dataDir));
+      const pg = await startPostgres({ dataDir: join(resolve(config.dataDir), 'postgres'), port: config.postgres.embedded.port, persistent: true });
       cleanup.push(() => pg.stop());
       postgresUrl = pg.url;
       started = true;
-      log.info({ url: redactUrl(pg.url) }, 'embedded PostgreSQL started');
+      log.info({ url: redactUrl(pg.url), dir: pg.dataDir }, 'embedded PostgreSQL started');
     }
     let chromaUrl = config.chroma.url || run.chromaUrl || '';
     if (!chromaUrl) {
@@ -81,25 +79,13 @@ export async function openStores(config: Readonly<Config>, log: Logger, opts: { 
 }
 
 /**
- * Where the embedded PostgreSQL keeps its cluster: `dataDir/postgres`. As root, PostgreSQL runs as the
- * OS user `postgres`, which must be able to pass through every folder above it. docflow gives it
- * search (x, never read or write) permission on its own data folder; when a folder above that is
- * closed to others (a checkout in a private temp dir or under /root), the cluster goes to
- * `/var/lib/docflow/postgres-<hash of dataDir>` instead, so that the main job still runs.
+ * As root, the embedded PostgreSQL runs as the OS user `postgres`, which must pass through docflow's
+ * data folder: give it search (x) permission on that folder only, never read or write. (When a folder
+ * above it is closed too, `startPostgres` keeps the cluster under /var/lib/docflow instead.)
  */
-function postgresDataDir(dataDir: string): string {
-  const inside = join(dataDir, 'postgres');
-  if (process.getuid?.() !== 0) return inside;
+function openForPostgres(dataDir: string): void {
+  if (process.getuid?.() !== 0) return;
   mkdirSync(dataDir, { recursive: true });
   const mode = statSync(dataDir).mode & 0o7777;
   if ((mode & 0o001) === 0) chmodSync(dataDir, mode | 0o011);
-  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
-    if ((statSync(dir).mode & 0o001) === 0) {
-      const base = '/var/lib/docflow';
-      mkdirSync(base, { recursive: true });
-      chmodSync(base, 0o711); // whatever the umask: postgres passes through, nobody lists it
-      return join(base, `postgres-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`);
-    }
-    if (dir === dirname(dir)) return inside;
-  }
 }
