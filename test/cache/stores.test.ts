@@ -45,6 +45,16 @@ describe('cache stores (real Redis and PostgreSQL)', function () {
       await waitFor('L2 expiry', async () => (await store.get('short')) === undefined, 3_000);
     });
 
+    it('SETs issued together (one pipeline) each land with their own value and expiry; a lone SET too', async () => {
+      const keys = Array.from({ length: 150 }, (_, i) => `together${i}`);
+      await Promise.all(keys.map((k, i) => store.set(k, { bytes: bytes(`v${i}`), tags: [], ttlMs: 10_000 + i * 100 })));
+      assert.deepEqual((await store.getMany(keys)).map((e) => text(e?.bytes)), keys.map((_, i) => `v${i}`));
+      const pttl = await raw.pttl(`${keyPrefix}v:together149`);
+      assert.ok(pttl > 20_000 && pttl <= 24_900, `the last key keeps its own TTL (${pttl} ms)`);
+      await store.set('alone', { bytes: bytes('only'), tags: [], ttlMs: 10_000 });
+      assert.equal(text((await store.get('alone'))?.bytes), 'only');
+    });
+
     it('getMany answers in the order asked, misses included, with one command', async () => {
       const keys = Array.from({ length: 40 }, (_, i) => `m${i}`);
       for (const k of keys.filter((_, i) => i % 3 !== 0)) await store.set(k, { bytes: bytes(k), tags: [], ttlMs: 10_000 });

@@ -68,6 +68,8 @@ export class RedisCacheStore implements CacheStore {
   readonly #tagPrefix: string;
   readonly #batch: number;
   #closing: Promise<void> | undefined;
+  /** SETs waiting for the end of this turn of the event loop (see `#queueSet`). */
+  #pendingSets: Array<{ key: string; bytes: Buffer; ttlMs: number; resolve: () => void; reject: (err: unknown) => void }> = [];
 
   /** Create the client; it connects in the background (see {@link RedisCacheStore.waitReady}). */
   constructor(opts: RedisCacheStoreOptions) {
@@ -127,10 +129,7 @@ export class RedisCacheStore implements CacheStore {
   async set(key: string, entry: EntryToStore): Promise<void> {
     const k = this.#valuePrefix + key;
     const ttl = Math.max(1, Math.ceil(entry.ttlMs));
-    if (entry.tags.length === 0) {
-      await this.#call('set', () => this.#redis.set(k, asBuffer(entry.bytes), 'PX', ttl));
-      return;
-    }
+    if (entry.tags.length === 0) return this.#queueSet(k, asBuffer(entry.bytes), ttl);
     const now = Date.now();
     const pipe = this.#redis.pipeline().set(k, asBuffer(entry.bytes), 'PX', ttl);
     for (const tag of entry.tags) {
@@ -186,6 +185,42 @@ export class RedisCacheStore implements CacheStore {
       }
     })();
     return this.#closing;
+  }
+
+  /**
+   * Untagged SETs issued in the same turn of the event loop (a `Promise.all` of writes) leave in one
+   * pipeline, one socket write: a write is a syscall, and it is most of what a SET costs the client.
+   * A SET on its own is sent as it is, a microtask later. (ioredis's own auto-pipelining waits for
+   * `setImmediate`, which would put a whole event-loop turn on every lone write.)
+   */
+  #queueSet(key: string, bytes: Buffer, ttlMs: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.#pendingSets.push({ key, bytes, ttlMs, resolve, reject }) === 1) queueMicrotask(() => this.#flushSets());
+    });
+  }
+
+  #flushSets(): void {
+    const batch = this.#pendingSets;
+    this.#pendingSets = [];
+    if (batch.length === 1) {
+      const one = batch[0]!;
+      this.#call('set', () => this.#redis.set(one.key, one.bytes, 'PX', one.ttlMs)).then(() => one.resolve(), one.reject);
+      return;
+    }
+    const pipe = this.#redis.pipeline();
+    for (const s of batch) pipe.set(s.key, s.bytes, 'PX', s.ttlMs);
+    pipe.exec().then(
+      (results) => {
+        batch.forEach((s, i) => {
+          const err = results ? results[i]?.[0] : new Error('the pipeline was discarded');
+          if (err) s.reject(this.#error('set', err));
+          else s.resolve();
+        });
+      },
+      (err: unknown) => {
+        for (const s of batch) s.reject(this.#error('set', err));
+      },
+    );
   }
 
   async #exec(pipe: ReturnType<Redis['pipeline']>, what: string): Promise<void> {
