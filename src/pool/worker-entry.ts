@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { threadId } from 'node:worker_threads';
 import { toDocflowError, type ErrorInfo } from '../errors/index.js';
 
@@ -42,7 +43,8 @@ export function defineWorker<In, Out>(fn: (task: In) => Out | Promise<Out>): Wor
 }
 
 function vitals(): WorkerVitals {
-  return { heapUsed: process.memoryUsage().heapUsed, tasks: tasksRun, threadId };
+  // The figure of process.memoryUsage().heapUsed, without its read of the RSS from /proc (~10 µs a task).
+  return { heapUsed: getHeapStatistics().used_heap_size, tasks: tasksRun, threadId };
 }
 
 /** True when `v` has the shape of a `WorkerReply` (the worker module used `defineWorker`). */

@@ -1,12 +1,13 @@
 import type { TransferListItem, Worker } from 'node:worker_threads';
 import { DocflowError } from '../errors/index.js';
 import type { Logger } from '../log.js';
-import { abortedError, poolClosedError, queueFullError, taskTimeoutError, workerRejectionError } from './errors.js';
+import { abortedError, poolClosedError, queueFullError, taskTimeoutError, workerDiedError, workerRejectionError } from './errors.js';
 import { UtilizationMeter } from './utilization.js';
 import { assertPositiveInteger } from '../util/validate.js';
 import { isWorkerReply } from './worker-entry.js';
 import { fillWorkerPoolOptions, QUEUE_PER_THREAD, type FilledWorkerPoolOptions, type WorkerPoolOptions } from './worker-pool-options.js';
-import { WorkerSlot, type RecycleLimits, type RecycleReason, type SlotConfig } from './worker-slot.js';
+import { busySlots, heldBehind, idleSlot, slotFor, waitingBehind } from './placement.js';
+import { WorkerSlot, type ShimReply, type SlotConfig, type SlotEvents, type SlotTask } from './worker-slot.js';
 
 /** Per-task options of `WorkerPool.run`. */
 export interface RunOptions {
@@ -39,43 +40,49 @@ export interface WorkerPoolStats {
   utilization: number;
 }
 
-/** A task accepted by the pool, queued or running. */
-interface Pending {
-  task: unknown;
-  transferList: readonly TransferListItem[] | undefined;
+/** A task accepted by the pool: queued, posted to a thread, or running. */
+interface Pending extends SlotTask {
   signal: AbortSignal | undefined;
   resolve(value: unknown): void;
   reject(err: DocflowError): void;
-  /** While queued: takes the task out of the queue when its signal fires. */
-  onQueuedAbort?: () => void;
-}
-
-/** A task on a thread: how to stop it, and when it has ended. */
-interface Running {
-  abort(why: DocflowError): void;
-  done: Promise<void>;
+  /** Acceptance order: tasks taken back from a thread go back to the queue in this order. */
+  order: number;
+  /** The slot the task is posted to, while it is. */
+  slot: WorkerSlot<Pending> | undefined;
+  /** The task's abort listener (one for its whole life: queued, posted or running). */
+  onAbort: (() => void) | undefined;
+  /** The task timeout, armed when the task becomes the oldest of its thread. */
+  timer: NodeJS.Timeout | undefined;
+  settled: boolean;
 }
 
 /**
- * A fixed-size pool of worker threads for one CPU stage, over piscina: a bounded FIFO queue,
- * per-task abort and timeout, crash isolation (a dying thread fails only its task and is replaced),
+ * A fixed-size pool of worker threads for one CPU stage, over piscina: a bounded FIFO queue, per-task
+ * abort and timeout, crash isolation (a dying thread fails only the task it was running and is replaced),
  * thread recycling by task count or heap growth, resizing at run time, and a graceful `close()`.
  * Worker modules export `defineWorker(fn)` (see `worker-entry.ts`).
+ *
+ * Each thread holds up to two tasks: the one it runs and the next, posted ahead so that it never
+ * idles between tasks waiting for the main thread. A posted task that the thread has not started is
+ * still queued work: an abort takes it back without touching the thread, an idle thread takes it
+ * over, and if the thread dies it runs elsewhere (see worker-shim.cts for how start is decided).
  */
 export class WorkerPool {
   readonly name: string;
   readonly #o: FilledWorkerPoolOptions;
   readonly #log: Logger;
   readonly #slotConfig: SlotConfig;
-  readonly #limits: RecycleLimits;
-  readonly #slots: WorkerSlot[] = [];
+  readonly #events: SlotEvents<Pending>;
+  readonly #slots: WorkerSlot<Pending>[] = [];
   readonly #queue: Pending[] = [];
-  readonly #running = new Set<Running>();
-  /** Old threads being destroyed (recycled or retired); `close()` waits for them. */
+  /** Old threads being destroyed (recycled, killed or retired); `close()` waits for them. */
   readonly #teardown = new Set<Promise<void>>();
   readonly #meter: UtilizationMeter;
   #threads: number;
   #closing: Promise<void> | undefined;
+  /** While closing: called when no thread holds a task any more. */
+  #onDrained: (() => void) | undefined;
+  #accepted = 0;
   #completed = 0;
   #failed = 0;
   #rejected = 0;
@@ -87,9 +94,12 @@ export class WorkerPool {
     this.name = this.#o.name;
     this.#log = this.#o.logger;
     this.#threads = this.#o.threads;
-    this.#slotConfig = { filename: this.#o.filename, pool: this.name, resourceLimits: this.#o.resourceLimits, logger: this.#log };
-    this.#limits = { recycleAfterTasks: this.#o.recycleAfterTasks, recycleOnHeapGrowthBytes: this.#o.recycleOnHeapGrowthMb * 1024 * 1024 };
-    for (let i = 0; i < this.#threads; i++) this.#slots.push(new WorkerSlot(this.#slotConfig));
+    this.#slotConfig = {
+      filename: this.#o.filename, pool: this.name, resourceLimits: this.#o.resourceLimits, logger: this.#log,
+      recycleAfterTasks: this.#o.recycleAfterTasks, recycleOnHeapGrowthBytes: this.#o.recycleOnHeapGrowthMb * 1024 * 1024,
+    };
+    this.#events = { reply: (slot, p, msg) => this.#onReply(slot, p, msg), death: (slot, started, unstarted, cause) => this.#onDeath(slot, started, unstarted, cause) };
+    for (let i = 0; i < this.#threads; i++) this.#slots.push(new WorkerSlot(this.#slotConfig, this.#events));
     this.#meter = new UtilizationMeter(this.#threads);
   }
 
@@ -102,16 +112,18 @@ export class WorkerPool {
     const { signal, transferList } = options;
     if (this.#closing) return Promise.reject(poolClosedError(this.name));
     if (signal?.aborted) return Promise.reject(abortedError(this.name, signal.reason));
+    if (this.#waiting() >= this.#maxQueue() && idleSlot(this.#slots) === undefined) {
+      this.#rejected++;
+      return Promise.reject(queueFullError(this.name, this.#maxQueue()));
+    }
     return new Promise<T>((resolve, reject) => {
-      if (this.#queue.length >= this.#maxQueue() && this.#idleSlot() === undefined) {
-        this.#rejected++;
-        reject(queueFullError(this.name, this.#maxQueue()));
-        return;
-      }
-      const p: Pending = { task, transferList, signal, resolve: resolve as (v: unknown) => void, reject };
+      const p: Pending = {
+        task, transferList: transferList?.length ? transferList : undefined, signal, resolve: resolve as (v: unknown) => void, reject,
+        order: this.#accepted++, slot: undefined, onAbort: undefined, timer: undefined, settled: false, id: 0, cell: 0,
+      };
       if (signal) {
-        p.onQueuedAbort = () => this.#dropQueued(p, abortedError(this.name, signal.reason));
-        signal.addEventListener('abort', p.onQueuedAbort, { once: true });
+        p.onAbort = () => this.#abort(p, abortedError(this.name, signal.reason));
+        signal.addEventListener('abort', p.onAbort, { once: true });
       }
       this.#queue.push(p);
       this.#dispatch();
@@ -131,16 +143,20 @@ export class WorkerPool {
     for (const s of this.#slots) {
       if (live < threads && s.retiring) { s.retiring = false; live++; }
     }
-    for (; live < threads; live++) this.#slots.push(new WorkerSlot(this.#slotConfig));
+    for (; live < threads; live++) this.#slots.push(new WorkerSlot(this.#slotConfig, this.#events));
     for (const s of [...this.#slots].reverse()) {
       if (live <= threads) break;
-      if (!s.retiring && !s.busy) { this.#removeSlot(s); live--; }
+      if (!s.retiring && s.held.length === 0) { this.#removeSlot(s); live--; }
     }
     for (const s of [...this.#slots].reverse()) {
       if (live <= threads) break;
-      if (!s.retiring) { s.retiring = true; live--; }
+      if (!s.retiring) {
+        s.retiring = true;
+        live--;
+        // What waits on a retiring thread runs elsewhere.
+        this.#requeue(s.takeBackUnstarted());
+      }
     }
-    this.#updateMeter();
     this.#dispatch();
   }
 
@@ -150,8 +166,8 @@ export class WorkerPool {
     return {
       name: this.name,
       threads: this.#threads,
-      queued: this.#queue.length,
-      running: this.#running.size,
+      queued: this.#waiting(),
+      running: this.#busySlots(),
       completed: this.#completed,
       failed: this.#failed,
       rejected: this.#rejected,
@@ -180,19 +196,27 @@ export class WorkerPool {
   }
 
   async #close(): Promise<void> {
-    for (const p of this.#queue.slice()) this.#dropQueued(p, poolClosedError(this.name));
-    await this.#waitRunning(this.#o.closeGraceMs);
-    if (this.#running.size > 0) this.#log.warn({ pool: this.name, running: this.#running.size }, 'close grace period over: killing running tasks');
-    for (const r of this.#running) r.abort(poolClosedError(this.name));
+    for (const p of this.#queue.splice(0)) this.#fail(p, poolClosedError(this.name));
+    for (const s of this.#slots) {
+      for (const p of s.takeBackUnstarted()) this.#fail(p, poolClosedError(this.name));
+      this.#armHead(s);
+    }
+    await this.#waitDrained(this.#o.closeGraceMs);
+    const running = this.#slots.flatMap((s) => s.held);
+    if (running.length > 0) this.#log.warn({ pool: this.name, running: running.length }, 'close grace period over: killing running tasks');
+    for (const p of running) this.#fail(p, poolClosedError(this.name));
     await Promise.allSettled([...this.#slots.splice(0).map((s) => s.destroy()), ...this.#teardown]);
     this.#updateMeter();
   }
 
-  async #waitRunning(graceMs: number): Promise<void> {
-    if (this.#running.size === 0) return;
+  async #waitDrained(graceMs: number): Promise<void> {
+    if (this.#busySlots() === 0) return;
     let timer: NodeJS.Timeout | undefined;
-    const grace = new Promise<void>((resolve) => { timer = setTimeout(resolve, graceMs); });
-    await Promise.race([Promise.allSettled([...this.#running].map((r) => r.done)), grace]);
+    await new Promise<void>((resolve) => {
+      this.#onDrained = resolve;
+      timer = setTimeout(resolve, graceMs);
+    });
+    this.#onDrained = undefined;
     clearTimeout(timer);
   }
 
@@ -200,93 +224,162 @@ export class WorkerPool {
     return this.#o.maxQueue ?? this.#threads * QUEUE_PER_THREAD;
   }
 
-  #idleSlot(): WorkerSlot | undefined {
-    return this.#slots.find((s) => !s.busy && !s.retiring);
+  /** Accepted tasks not started: in the queue, or posted behind a thread's running task. */
+  #waiting(): number {
+    return this.#queue.length + heldBehind(this.#slots);
   }
 
-  #dropQueued(p: Pending, err: DocflowError): void {
-    const i = this.#queue.indexOf(p);
-    if (i < 0) return;
-    this.#queue.splice(i, 1);
-    if (p.onQueuedAbort) p.signal?.removeEventListener('abort', p.onQueuedAbort);
-    this.#failed++;
-    p.reject(err);
+  #busySlots(): number {
+    return busySlots(this.#slots);
   }
 
   #dispatch(): void {
-    for (let slot = this.#idleSlot(); slot !== undefined && this.#queue.length > 0; slot = this.#idleSlot()) {
-      const p = this.#queue.shift() as Pending;
-      if (p.onQueuedAbort) p.signal?.removeEventListener('abort', p.onQueuedAbort);
-      this.#start(slot, p);
+    if (this.#closing) return;
+    while (this.#queue.length > 0) {
+      const slot = slotFor(this.#slots, this.#queue[0]!);
+      if (slot === undefined) break;
+      this.#post(slot, this.#queue.shift()!);
     }
-  }
-
-  #start(slot: WorkerSlot, p: Pending): void {
-    slot.busy = true;
-    const ac = new AbortController();
-    let why: DocflowError | undefined;
-    const abort = (err: DocflowError): void => {
-      if (why !== undefined) return;
-      why = err;
-      ac.abort(err);
-    };
-    const onAbort = (): void => abort(abortedError(this.name, p.signal?.reason));
-    p.signal?.addEventListener('abort', onAbort, { once: true });
-    const ms = this.#o.taskTimeoutMs;
-    const timer = ms > 0 ? setTimeout(() => abort(taskTimeoutError(this.name, ms)), ms) : undefined;
-    const done = slot.run(p.task, ac.signal, p.transferList).then(
-      (reply) => this.#settle(slot, p, reply),
-      (err: unknown) => this.#fail(p, why ?? workerRejectionError(this.name, err)),
-    ).finally(() => {
-      clearTimeout(timer);
-      p.signal?.removeEventListener('abort', onAbort);
-      this.#running.delete(running);
-      this.#release(slot);
-    });
-    const running: Running = { abort, done };
-    this.#running.add(running);
+    if (this.#queue.length === 0) this.#steal();
     this.#updateMeter();
   }
 
-  #settle(slot: WorkerSlot, p: Pending, reply: unknown): void {
-    if (!isWorkerReply(reply)) {
-      this.#fail(p, new DocflowError('ERR_INTERNAL', `pool "${this.name}": the worker module must export defineWorker(fn) as its default export`));
+  /** An idle thread takes over a task waiting behind another thread's running task. */
+  #steal(): void {
+    for (let idle = idleSlot(this.#slots); idle !== undefined; idle = idleSlot(this.#slots)) {
+      let taken: Pending | undefined;
+      for (const [s, t] of waitingBehind(this.#slots)) {
+        if (s.takeBack(t)) {
+          taken = t;
+          break;
+        }
+      }
+      if (taken === undefined) return;
+      taken.slot = undefined;
+      this.#post(idle, taken);
+    }
+  }
+
+  #post(slot: WorkerSlot<Pending>, p: Pending): void {
+    try {
+      slot.post(p);
+    } catch (err) {
+      this.#fail(p, workerRejectionError(this.name, err));
       return;
     }
-    const recycle = slot.observe(reply, this.#limits);
-    if (reply.ok) {
-      this.#completed++;
-      p.resolve(reply.value);
+    p.slot = slot;
+    this.#armHead(slot);
+  }
+
+  /** Start the timeout of the slot's oldest task: it is running, or starts as soon as the thread reads it. */
+  #armHead(slot: WorkerSlot<Pending>): void {
+    const head = slot.held[0];
+    const ms = this.#o.taskTimeoutMs;
+    if (head === undefined || ms <= 0 || head.timer !== undefined) return;
+    head.timer = setTimeout(() => this.#abort(head, taskTimeoutError(this.name, ms)), ms);
+  }
+
+  /** Abort or timeout: a queued or posted task is taken back; a running one costs its thread. */
+  #abort(p: Pending, why: DocflowError): void {
+    if (p.settled) return;
+    const slot = p.slot;
+    if (slot === undefined) {
+      const i = this.#queue.indexOf(p);
+      if (i >= 0) this.#queue.splice(i, 1);
+      this.#fail(p, why);
+    } else if (slot.takeBack(p)) {
+      this.#fail(p, why);
+      this.#armHead(slot);
     } else {
-      this.#fail(p, DocflowError.fromInfo(reply.error));
+      const others = slot.takeBackUnstarted();
+      this.#fail(p, why);
+      this.#track(slot.replace());
+      this.#requeue(others);
+      if (slot.retiring) this.#removeSlot(slot);
     }
-    if (recycle !== undefined && !slot.retiring && !this.#closing) this.#recycle(slot, recycle, reply.threadId);
+    this.#checkDrained();
+    this.#dispatch();
+  }
+
+  #onReply(slot: WorkerSlot<Pending>, p: Pending, msg: ShimReply): void {
+    if (msg.thrown !== undefined) {
+      this.#fail(p, new DocflowError('ERR_INTERNAL', `pool "${this.name}": ${msg.thrown}; the worker module must export defineWorker(fn) as its default export`));
+    } else if (!isWorkerReply(msg.reply)) {
+      this.#fail(p, new DocflowError('ERR_INTERNAL', `pool "${this.name}": the worker module must export defineWorker(fn) as its default export`));
+    } else if (msg.reply.ok) {
+      this.#completed++;
+      this.#settle(p);
+      p.resolve(msg.reply.value);
+    } else {
+      this.#fail(p, DocflowError.fromInfo(msg.reply.error));
+    }
+    if (msg.retire !== undefined && !this.#closing) {
+      // The thread starts nothing more: what waits on it runs on its successor.
+      const others = slot.takeBackUnstarted();
+      this.#recycled++;
+      this.#log.debug({ pool: this.name, reason: msg.retire }, 'recycling worker thread');
+      this.#track(slot.replace());
+      this.#requeue(others);
+    }
+    this.#armHead(slot);
+    if (slot.retiring && slot.held.length === 0) this.#removeSlot(slot);
+    this.#dispatch();
+  }
+
+  #onDeath(slot: WorkerSlot<Pending>, started: Pending | undefined, unstarted: Pending[], cause: unknown): void {
+    if (started !== undefined) this.#fail(started, workerRejectionError(this.name, cause));
+    // A thread that cannot even boot must not take the same tasks again and again.
+    if (slot.bootFailures >= BOOT_ATTEMPTS) for (const p of unstarted) this.#fail(p, workerDiedError(this.name, cause));
+    else this.#requeue(unstarted);
+    if (slot.retiring) this.#removeSlot(slot);
+    this.#checkDrained();
+    this.#dispatch();
+  }
+
+  /**
+   * Tasks taken back from a thread go to the front of the queue, in the order they were accepted.
+   * Ones that moved objects to that thread cannot run elsewhere; closing rejects them all.
+   */
+  #requeue(tasks: Pending[]): void {
+    const back: Pending[] = [];
+    for (const p of tasks) {
+      p.slot = undefined;
+      clearTimeout(p.timer);
+      p.timer = undefined;
+      if (this.#closing) this.#fail(p, poolClosedError(this.name));
+      else if (p.transferList !== undefined) this.#fail(p, workerDiedError(this.name, new Error('its thread stopped before it started')));
+      else back.push(p);
+    }
+    this.#queue.unshift(...back.sort((a, b) => a.order - b.order));
+  }
+
+  /** Done with `p`: no timer, no listener, no slot. */
+  #settle(p: Pending): void {
+    p.settled = true;
+    p.slot = undefined;
+    clearTimeout(p.timer);
+    if (p.onAbort) p.signal?.removeEventListener('abort', p.onAbort);
+    this.#checkDrained();
+  }
+
+  #checkDrained(): void {
+    if (this.#onDrained !== undefined && this.#busySlots() === 0) this.#onDrained();
   }
 
   #fail(p: Pending, err: DocflowError): void {
+    if (p.settled) return;
     this.#failed++;
+    this.#settle(p);
     if (err.code === 'ERR_WORKER_DIED') this.#log.warn({ pool: this.name, err }, 'worker thread died; it is replaced');
     p.reject(err);
   }
 
-  /** Called only from `#settle`, while the slot is still busy, so no task can reach the old thread. */
-  #recycle(slot: WorkerSlot, reason: RecycleReason, threadId: number): void {
-    this.#recycled++;
-    this.#log.debug({ pool: this.name, threadId, reason }, 'recycling worker thread');
-    this.#track(slot.recycle());
-  }
-
-  #release(slot: WorkerSlot): void {
-    slot.busy = false;
-    if (slot.retiring) this.#removeSlot(slot);
-    this.#updateMeter();
-    this.#dispatch();
-  }
-
-  #removeSlot(slot: WorkerSlot): void {
+  #removeSlot(slot: WorkerSlot<Pending>): void {
     const i = this.#slots.indexOf(slot);
     if (i >= 0) this.#slots.splice(i, 1);
+    this.#requeue(slot.takeBackUnstarted());
     this.#track(slot.destroy());
+    this.#updateMeter();
   }
 
   #track(teardown: Promise<void>): void {
@@ -296,6 +389,11 @@ export class WorkerPool {
   }
 
   #updateMeter(): void {
-    this.#meter.set(this.#running.size, this.#slots.filter((s) => !s.retiring).length);
+    let live = 0;
+    for (const s of this.#slots) if (!s.retiring) live++;
+    this.#meter.set(this.#busySlots(), live);
   }
 }
+
+/** Threads in a row that may die before starting a task before a slot's waiting tasks fail instead of moving on. */
+const BOOT_ATTEMPTS = 3;

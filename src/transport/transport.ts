@@ -12,6 +12,7 @@ import { CLAIM_HEADER, readHeaders, writeHeaders } from './headers.js';
 import { PullConsumer, type Credit } from './pull.js';
 import { serveEndpoints, requestReply, type EndpointDef, type ServiceHandle, type ServiceDef } from './services.js';
 import { ensureTopology, type TopologyReport } from './topology.js';
+import { JsPublisher } from './js-publish.js';
 import { getStored, watchMaxDeliveries, type MaxDeliveriesAdvisory, type StoredMessage } from './stored.js';
 import { Window } from './window.js';
 
@@ -32,6 +33,7 @@ export class Transport implements AsyncDisposable {
   readonly codec: Codec;
   readonly #window: Window;
   readonly #claims: ClaimCheck;
+  readonly #publisher: JsPublisher;
   readonly #pulls = new Set<PullConsumer<MessageKind>>();
   readonly #services = new Set<ServiceHandle>();
   #closing: Promise<void> | undefined;
@@ -46,6 +48,7 @@ export class Transport implements AsyncDisposable {
     this.codec = new Codec(config.codec);
     this.#window = new Window(config.transport.publishWindow);
     this.#claims = new ClaimCheck(nc, config.transport.claimCheck.bucket, config.transport.claimCheck.ttlMs);
+    this.#publisher = new JsPublisher(nc);
   }
 
   /** Connect to `servers` (default: config.nats.servers) and watch the connection's status. */
@@ -111,7 +114,7 @@ export class Transport implements AsyncDisposable {
     for (let attempt = 0; ; attempt++) {
       const timeout = Math.max(100, Math.min(2_000, deadline - Date.now()));
       try {
-        return await this.js.publish(subject, body, { headers: writeHeaders(headers), timeout, ...(msgId ? { msgID: msgId } : {}) });
+        return await this.#publisher.publish(subject, body, headers, msgId, timeout);
       } catch (cause) {
         const transient = cause instanceof TimeoutError || cause instanceof NoRespondersError || /timeout|no responders|503/i.test(String((cause as Error)?.message));
         if (!transient || Date.now() + 100 >= deadline || this.nc.isClosed()) {
