@@ -3,14 +3,22 @@
  * process. L1: `Cache` (levels ['l1']) against a bare lru-cache configured with the same bounds,
  * TTL and size function. L2: `Cache` (levels ['l2']) against bare ioredis storing the same values as
  * JSON, one request at a time and in batches of 100 (one MGET / 100 concurrent SETs on both sides).
- * It starts its own redis-server. Run: node dist/bench/cache.js
+ * Then the pipeline benchmark's corpus through `docflow up` twice with Redis as L2: cold (empty
+ * caches), then in a fresh child under new document ids (L1 empty, L2/L3 warm), and the ratio.
+ * It starts its own redis-server (and the pipeline's services). Run: node dist/bench/cache.js
+ *   (BENCH_DOCS=n limits the corpus; BENCH_PIPELINE=0 skips the pipeline re-run)
  */
+import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import { Cache, estimateBytes } from '../src/cache/index.js';
 import { Codec } from '../src/codec/index.js';
 import { startRedis } from '../test/harness/redis.js';
+import { loadConfig } from '../src/config/load.js';
+import { Transport } from '../src/transport/index.js';
+import { corpus, pipelineRun, rate, startBenchServices, startDocflow, waitReady, type Figures } from './pipeline-run.js';
 
 /** One contender pair. Rates are operations (keys) per second; ratio = cache / raw. */
 export interface CacheBenchCase {
@@ -204,6 +212,49 @@ export async function measureCache(opts: CacheBenchOptions = {}): Promise<CacheB
   }
 }
 
+/** The pipeline benchmark's corpus with cold caches, then warm ones (see the file comment). */
+export interface WarmColdRun { cold: Figures; warm: Figures; ratio: number }
+
+export async function measureWarmCold(): Promise<WarmColdRun> {
+  const files = await corpus();
+  await using services = await startBenchServices('cache');
+  const redis = await startRedis();
+  try {
+    const env = { ...services.env, DOCFLOW_REDIS_URL: redis.url, DOCFLOW_CONFIG: join(services.dir, 'bench.yaml') };
+    // As the pipeline benchmark (no knowledge branch), with the default cache levels and TTLs.
+    writeFileSync(env.DOCFLOW_CONFIG, 'knowledge:\n  enabled: false\n');
+    const t = await Transport.connect(loadConfig({ env }));
+    try {
+      const runOnce = async (idPrefix: string) => {
+        const up = startDocflow(env);
+        try {
+          await waitReady(t);
+          return await pipelineRun(t, files, 1, 'cachebench', idPrefix);
+        } finally {
+          await up.stop();
+        }
+      };
+      const cold = await runOnce('cold');
+      const warm = await runOnce('warm');
+      return { cold, warm, ratio: rate(warm).docsPerSec / rate(cold).docsPerSec };
+    } finally {
+      await t.close();
+    }
+  } finally {
+    await redis[Symbol.asyncDispose]();
+  }
+}
+
+export function formatWarmCold(r: WarmColdRun): string {
+  const line = (name: string, f: Figures) => `  ${name.padEnd(44)} ${rate(f).docsPerSec.toFixed(1).padStart(8)} docs/s ${rate(f).chunksPerSec.toFixed(0).padStart(7)} chunks/s  (${f.docs} docs, ${f.chunks} chunks, ${f.seconds.toFixed(1)} s)`;
+  return [
+    'pipeline re-run: the python3.11-doc corpus through `docflow up` (hash embedder, Redis as L2), cold then warm',
+    line('cold caches', r.cold),
+    line('warm caches (new ids, fresh process: L2/L3)', r.warm),
+    `  warm / cold (docs/s): ${r.ratio.toFixed(2)}x`,
+  ].join('\n');
+}
+
 /** The table `node dist/bench/cache.js` prints. */
 export function formatCacheBench(cases: CacheBenchCase[]): string {
   const n = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -228,6 +279,10 @@ export function formatCacheBench(cases: CacheBenchCase[]): string {
 
 async function main(): Promise<void> {
   console.log(formatCacheBench(await measureCache()));
+  if (process.env['BENCH_PIPELINE'] !== '0') {
+    console.log('');
+    console.log(formatWarmCold(await measureWarmCold()));
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
