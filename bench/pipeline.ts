@@ -76,6 +76,14 @@ async function latency(t: Transport, n: number, round: string): Promise<number[]
   return times.sort((a, b) => a - b);
 }
 
+/** Median time in each stage's handler for the latency probes of `round` (from the documents' recorded timings), ms. */
+async function stageMedians(db: Database, round: string): Promise<Record<string, number>> {
+  const rows = (await db.query<{ timings: Record<string, number> | null }>(`SELECT timings FROM documents WHERE id LIKE $1`, [`lat-${round}-%`])).rows;
+  const by = new Map<string, number[]>();
+  for (const r of rows) for (const [k, v] of Object.entries(r.timings ?? {})) by.set(k, [...(by.get(k) ?? []), v]);
+  return Object.fromEntries([...by].map(([k, v]) => [k, pct(v.sort((a, b) => a - b), 50)]));
+}
+
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function main(): Promise<void> {
@@ -132,6 +140,9 @@ async function main(): Promise<void> {
     console.log(`  peak RSS of docflow, corpus once         ${(rssOnce / 1048576).toFixed(0)} MB   (goal < 600: ${rssOnce < 600 * 1048576 ? 'PASS' : 'MISS'})`);
     console.log(`  peak RSS of docflow, corpus 4x           ${(rssFour / 1048576).toFixed(0)} MB   growth ${(growth * 100).toFixed(1)}% (goal < 600 MB and < 15%: ${rssFour < 600 * 1048576 && growth < 0.15 ? 'PASS' : 'MISS'})`);
     console.log(`  latency publish → indexed, 4 KiB, idle pipeline, n=${lat.length}   p50 ${pct(lat, 50).toFixed(1)} ms, p99 ${pct(lat, 99).toFixed(1)} ms   (goal p50 < 30: ${pct(lat, 50) < 30 ? 'PASS' : 'MISS'})`);
+    const stages = await stageMedians(db, 'idle');
+    const inStages = Object.values(stages).reduce((a, b) => a + b, 0);
+    console.log(`    of which in the stages' handlers (median each): ${Object.entries(stages).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} ms; the rest (~${(pct(lat, 50) - inStages).toFixed(1)} ms) is hops, queues and acks`);
     console.log(`  the same right after the corpus run (its collection still compacting), n=${latAfter.length}   p50 ${pct(latAfter, 50).toFixed(1)} ms, p99 ${pct(latAfter, 99).toFixed(1)} ms`);
   } finally {
     for (const s of stops.reverse()) await s().catch(() => undefined);
