@@ -91,10 +91,15 @@ export class RemoteLevel<S extends CacheStore = CacheStore> {
     return new Promise<T | typeof FAILED>((resolve) => {
       let settled = false;
       const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        this.#fail(what, new Error(`no answer within ${timeoutMs} ms`), true);
-        resolve(FAILED);
+        // Timers run before the event loop polls for I/O. When the loop itself was late (a busy
+        // process: the pipeline's main thread under load), the answer may be waiting in the socket:
+        // give the poll phase one turn to deliver it before blaming the store.
+        setImmediate(() => {
+          if (settled) return;
+          settled = true;
+          this.#fail(what, new Error(`no answer within ${timeoutMs} ms`), true);
+          resolve(FAILED);
+        });
       }, timeoutMs);
       const fail = (err: unknown) => {
         if (settled) return;

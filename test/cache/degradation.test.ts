@@ -117,6 +117,21 @@ describe('cache degradation: Redis or PostgreSQL down, slow, and back', function
     assert.equal(logged(lines, BACK).length, 1);
   });
 
+  it('a busy event loop (blocked past l2.timeoutMs while the answer waits in the socket) does not degrade L2', async () => {
+    const { logger, lines } = captureLogger();
+    await using cache = await open({}, logger);
+    await cache.set('busy', 'v');
+    for (let i = 0; i < 5; i++) {
+      const pending = cache.get('busy', { levels: ['l2'] });
+      const until = performance.now() + 150; // three times the 50 ms timeout, with Redis answering at once
+      while (performance.now() < until) { /* the pipeline's main thread at work */ }
+      assert.equal(await pending, 'v');
+    }
+    const s = cache.stats().l2;
+    assert.ok(s.enabled && !s.degraded && s.timeouts === 0 && s.hits === 5, JSON.stringify(s));
+    assert.equal(logged(lines, DOWN).length, 0);
+  });
+
   it('Redis unreachable at open: starts with L2 degraded and works with L1 and L3', async () => {
     const { logger, lines } = captureLogger();
     const nowhere = `redis://127.0.0.1:${await freePort()}`;
