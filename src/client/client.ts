@@ -18,7 +18,7 @@ import {
   type PathsReplyMessage, type PathsRequestMessage, type RelationsReplyMessage, type RelationsRequestMessage,
 } from '../messages/queries.js';
 import { Transport } from '../transport/index.js';
-import { IngestRun, type DocProgress, type IngestRunOptions, type RunFigures } from './ingest-run.js';
+import { IngestRun, isTerminal, type DocProgress, type IngestRunOptions, type RunFigures } from './ingest-run.js';
 
 /** Where to connect. Without `config`, docflow's configuration is loaded (defaults, DOCFLOW_CONFIG, DOCFLOW_* env). */
 export interface ConnectOptions {
@@ -35,8 +35,6 @@ export interface IngestSummary extends RunFigures {
   docs: DocProgress[];
 }
 
-const TERMINAL = new Set(['indexed', 'unchanged', 'failed']);
-
 /** A connection to a docflow deployment: see the file comment. Close it with `close()` (or `await using`). */
 export class DocflowClient implements AsyncDisposable {
   readonly transport: Transport;
@@ -46,10 +44,10 @@ export class DocflowClient implements AsyncDisposable {
   }
 
   static async connect(opts: ConnectOptions = {}): Promise<DocflowClient> {
-    const overrides: Record<string, unknown> = {};
-    if (opts.servers) overrides['nats.servers'] = opts.servers;
-    if (opts.subjectPrefix) overrides['subjectPrefix'] = opts.subjectPrefix;
-    const config = opts.config ? { ...opts.config, ...(opts.subjectPrefix ? { subjectPrefix: opts.subjectPrefix } : {}), nats: { ...opts.config.nats, ...(opts.servers ? { servers: opts.servers } : {}) } } : loadConfig({ overrides });
+    // Without a config, the overrides go through loadConfig and its schema (a bad prefix or URL is a ConfigError).
+    const config = opts.config
+      ? { ...opts.config, subjectPrefix: opts.subjectPrefix ?? opts.config.subjectPrefix, nats: { ...opts.config.nats, servers: opts.servers ?? opts.config.nats.servers } }
+      : loadConfig({ overrides: { ...(opts.servers ? { 'nats.servers': opts.servers } : {}), ...(opts.subjectPrefix ? { subjectPrefix: opts.subjectPrefix } : {}) } });
     return new DocflowClient(await Transport.connect(config));
   }
 
@@ -83,7 +81,7 @@ export class DocflowClient implements AsyncDisposable {
             if (error) throw error;
             if (!message) continue;
             subscriber.next(message);
-            if (TERMINAL.has(message.status)) break;
+            if (isTerminal(message.status)) break;
           }
           subscriber.complete();
         } catch (err) {

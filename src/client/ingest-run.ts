@@ -6,6 +6,11 @@ import { PIPELINE_STAGES } from '../messages/index.js';
 
 export type Terminal = 'indexed' | 'unchanged' | 'failed';
 
+/** True for a document's last result status (one per document). */
+export function isTerminal(status: string | undefined): status is Terminal {
+  return status === 'indexed' || status === 'unchanged' || status === 'failed';
+}
+
 /** One document of a run, as its results tell it. */
 export interface DocProgress {
   docId: string;
@@ -121,7 +126,7 @@ export class IngestRun {
       if (!doc) continue;
       this.#lastEvent = Date.now();
       if (message.status === 'stage' && message.stage) doc.stages.add(message.stage);
-      if ((message.status === 'indexed' || message.status === 'unchanged' || message.status === 'failed') && !doc.status) {
+      if (isTerminal(message.status) && !doc.status) {
         doc.status = message.status;
         if (message.chunks !== undefined) doc.chunks = message.chunks;
         if (message.error) doc.error = { code: message.error.code, message: message.error.message };

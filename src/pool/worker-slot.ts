@@ -136,7 +136,8 @@ export class WorkerSlot<T extends SlotTask> {
 
   /** Take back every held task the thread has not started, oldest first. */
   takeBackUnstarted(): T[] {
-    return this.held.filter((t) => !this.started(t)).filter((t) => this.takeBack(t));
+    // A copy: takeBack removes from `held` as it goes.
+    return [...this.held].filter((t) => this.takeBack(t));
   }
 
   /**
