@@ -4,4 +4,4 @@ export { endpoint, type EndpointDef, type ServiceDef, type ServiceHandle } from 
 export { ensureTopology, toStreamConfig, toConsumerConfig, type TopologyReport } from './topology.js';
 export { Window } from './window.js';
 export { CLAIM_HEADER, MSG_ID_HEADER } from './headers.js';
-export type { StoredMessage, MaxDeliveriesAdvisory } from './stored.js';
+export type { StoredMessage } from './stored.js';

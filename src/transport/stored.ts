@@ -1,6 +1,4 @@
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { JetStreamManager } from '@nats-io/jetstream';
-import type { Logger } from '../log.js';
 import { readHeaders } from './headers.js';
 
 /** A message as JetStream stored it. */
@@ -27,35 +25,4 @@ export async function getStored(jsm: JetStreamManager, stream: string, seq: numb
   }
   if (!m) return null;
   return { subject: m.subject, seq: m.seq, body: m.data, headers: readHeaders(m.header) };
-}
-
-/** What JetStream tells when a message reached its consumer's max_deliver without an ack or term. */
-export interface MaxDeliveriesAdvisory {
-  stream: string;
-  consumer: string;
-  streamSeq: number;
-  deliveries: number;
-}
-
-/**
- * Watch the max-deliveries advisories of one consumer. These are how a message that crashed its
- * worker every time (a killed thread or process never reaches its catch block) is noticed. A queue
- * group makes one watcher among all workers of the stage handle each advisory.
- */
-export function watchMaxDeliveries(
-  nc: NatsConnection, log: Logger, stream: string, consumer: string, handler: (a: MaxDeliveriesAdvisory) => Promise<void>,
-): { stop(): void } {
-  const subject = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${stream}.${consumer}`;
-  const sub = nc.subscribe(subject, { queue: `docflow-maxdeliver-${stream}-${consumer}` });
-  void (async () => {
-    for await (const m of sub) {
-      try {
-        const a = JSON.parse(new TextDecoder().decode(m.data)) as { stream: string; consumer: string; stream_seq: number; deliveries: number };
-        await handler({ stream: a.stream, consumer: a.consumer, streamSeq: a.stream_seq, deliveries: a.deliveries });
-      } catch (err) {
-        log.error({ err, subject }, 'handling a max-deliveries advisory failed');
-      }
-    }
-  })();
-  return { stop: () => sub.unsubscribe() };
 }

@@ -40,7 +40,8 @@ export function toConsumerConfig(cfg: TopologyConfig, key: string): Partial<JsCo
     deliver_policy: DeliverPolicy.All,
     filter_subject: subject(cfg, c.filterSubject),
     ack_wait: nanos(c.ackWaitMs),
-    max_deliver: c.maxDeliver,
+    // Unlimited here: the stage runner enforces maxDeliver itself (see StageRunner#deadLetterCrashed).
+    max_deliver: -1,
     max_ack_pending: c.maxAckPending,
   };
 }

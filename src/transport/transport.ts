@@ -1,5 +1,5 @@
 import { NoRespondersError, TimeoutError, type NatsConnection, type Msg } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type PubAck } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, RetentionPolicy, type JetStreamClient, type JetStreamManager, type MsgRequest, type NextMsgRequest, type PubAck } from '@nats-io/jetstream';
 import { Codec } from '../codec/index.js';
 import type { Config } from '../config/load.js';
 import { streamName, subject as fullSubject } from '../config/load.js';
@@ -13,7 +13,7 @@ import { PullConsumer, type Credit } from './pull.js';
 import { serveEndpoints, requestReply, type EndpointDef, type ServiceHandle, type ServiceDef } from './services.js';
 import { ensureTopology, type TopologyReport } from './topology.js';
 import { JsPublisher } from './js-publish.js';
-import { getStored, watchMaxDeliveries, type MaxDeliveriesAdvisory, type StoredMessage } from './stored.js';
+import { getStored, type StoredMessage } from './stored.js';
 import { Window } from './window.js';
 
 export type TransportConfig = Pick<Config, 'subjectPrefix' | 'nats' | 'codec' | 'transport' | 'streams' | 'consumers'>;
@@ -213,14 +213,33 @@ export class Transport implements AsyncDisposable {
     return m;
   }
 
-  /** Remove a stored message (e.g. one dead-lettered after its consumer gave up on it). */
+  /** Remove a stored message (e.g. a dead letter once replayed). */
   async deleteStored(streamKey: string, seq: number): Promise<void> {
     await this.jsm.streams.deleteMessage(streamName(this.config, streamKey), seq).catch(() => false);
   }
 
-  /** Be told when a message of a configured consumer reached max_deliver without ack or term. */
-  onMaxDeliveries(consumerKey: string, handler: (a: MaxDeliveriesAdvisory) => Promise<void>): { stop(): void } {
-    return watchMaxDeliveries(this.nc, this.log, this.#streamOf(consumerKey), consumerKey, handler);
+  /**
+   * Delete the messages of a work-queue consumer that it has already acknowledged but the stream
+   * still holds (at or below the consumer's ack floor). A nats-server killed mid-run can come back
+   * with such leftovers: its consumer state recorded the acks, the stream's removals were lost. No
+   * consumer will ever deliver them again; they only hold disk and count as backlog. Returns how many.
+   */
+  async removeAckedLeftovers(consumerKey: string): Promise<number> {
+    const stream = this.#streamOf(consumerKey);
+    const [consumer, info] = await Promise.all([this.jsm.consumers.info(stream, consumerKey), this.jsm.streams.info(stream)]);
+    const floor = consumer.ack_floor.stream_seq;
+    if (info.config.retention !== RetentionPolicy.Workqueue || info.state.messages === 0 || info.state.first_seq > floor) return 0;
+    const filter = consumer.config.filter_subject ?? '>';
+    let removed = 0;
+    for (let seq = info.state.first_seq; seq <= floor;) {
+      // STREAM.MSG.GET takes next_by_subj (nats-server 2.9+); the client's type only lists seq and last_by_subj.
+      const next: NextMsgRequest = { next_by_subj: filter, seq };
+      const m = await this.jsm.streams.getMessage(stream, next as unknown as MsgRequest).catch(() => null);
+      if (!m || m.seq > floor) break;
+      if (await this.jsm.streams.deleteMessage(stream, m.seq, false).catch(() => false)) removed++;
+      seq = m.seq + 1;
+    }
+    return removed;
   }
 
   /** Backlog figures of a configured consumer: waiting in the stream, delivered but not acked, redelivered. */

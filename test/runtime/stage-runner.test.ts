@@ -40,6 +40,18 @@ describe('stage runner (real nats-server)', function () {
     await t.close();
   });
 
+  it('holds a message through a store outage without using up its deliveries, then finishes it once', async () => {
+    await publish(['outage:6', 'fine']); // 6 failures in a row: twice maxDeliver (3)
+    const r = await runner();
+    await waitFor('2 outputs', async () => (await streamCount(t, 'OUT')) === 2, 20_000);
+    assert.deepEqual((await readStream(t, 'OUT', Ingest)).map((o) => o.message.text).sort(), ['FINE', 'OUTAGE:6']);
+    assert.equal(await streamCount(t, 'DLQ'), 0, 'nothing dead-lettered');
+    const results = (await readStream(t, 'RESULTS', Result)).map((x) => x.message).filter((m) => m.docId === 'd0');
+    assert.deepEqual(results.map((m) => `${m.status} ${m.attempt}`), ['stage 1'], 'one result, on the first delivery');
+    assert.equal(r.stats().retried, 6);
+    await waitFor('work queue empty', async () => (await streamCount(t, 'WORK')) === 0);
+  });
+
   it('handles each message, publishes its output, acks, and reports the stage result', async () => {
     await publish(['alpha', 'beta', 'gamma']);
     const r = await runner();

@@ -48,12 +48,13 @@ describe('transport (real nats-server)', function () {
     assert.deepEqual(again.created, []);
     assert.deepEqual(again.updated, []);
     assert.equal(again.unchanged.length, expected.length);
-    const changed = await Transport.connect(nats.config({ subjectPrefix: cfg.subjectPrefix, 'streams.RESULTS.maxAgeMs': 60_000, 'consumers.load.maxDeliver': 7 }));
+    const changed = await Transport.connect(nats.config({ subjectPrefix: cfg.subjectPrefix, 'streams.RESULTS.maxAgeMs': 60_000, 'consumers.load.ackWaitMs': 7_000 }));
     open.push(changed);
     const upd = await changed.ensureTopology();
     assert.deepEqual(upd.updated.sort(), [`consumer ${streamName(cfg, 'INGEST')}/load`, `stream ${streamName(cfg, 'RESULTS')}`].sort());
     const info = await t.jsm.consumers.info(streamName(cfg, 'INGEST'), 'load');
-    assert.equal(info.config.max_deliver, 7);
+    assert.equal(info.config.ack_wait, 7_000_000_000);
+    assert.equal(info.config.max_deliver, -1, 'JetStream redelivers without a limit: the stage runner enforces maxDeliver');
   });
 
   it('de-duplicates publishes with the same Nats-Msg-Id', async () => {

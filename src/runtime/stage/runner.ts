@@ -12,6 +12,12 @@ import type { StageDefinition, StageSettings, StageStats } from './types.js';
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped';
 
+/** How often a stage looks for acknowledged leftovers in its work queue (Transport#removeAckedLeftovers). */
+const TIDY_MS = 15_000;
+
+/** Failures of a service the stage depends on, not of the message: held through, never counted as attempts. */
+const OUTAGES: ReadonlySet<string> = new Set(['ERR_STORE_UNAVAILABLE', 'ERR_TRANSPORT_CLOSED']);
+
 /** A message being handled: how to stop it, and since when it runs (for the timeout sweep). */
 interface InFlight {
   /** `performance.now()` when handling began. */
@@ -31,10 +37,10 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
   #settings: StageSettings;
   #source: PullConsumer<In> | PrioritySource<In> | undefined;
   #abort = new AbortController();
-  #advisories: Array<{ stop(): void }> = [];
   #progress: ReturnType<typeof setInterval> | undefined;
   #sweep: ReturnType<typeof setInterval> | undefined;
   #sweepMs = 0;
+  #tidy: ReturnType<typeof setInterval> | undefined;
   #observer: ((outcome: 'ok' | 'retry' | 'failed', seconds: number) => void) | undefined;
   readonly #inFlight = new Map<Delivery<MessageOf<In>>, InFlight>();
   readonly #window = new RateWindow();
@@ -65,9 +71,9 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     // One ticker for all in-flight work: long tasks tell JetStream they are alive, so they are not redelivered.
     this.#startProgress();
     this.#startSweep();
+    this.#startTidy();
     this.#abort = new AbortController();
     this.#source = await this.#openSource();
-    this.#advisories = this.#consumerKeys().map((key) => this.transport.onMaxDeliveries(key, (a) => this.#deadLetterCrashed(a.streamSeq, a.deliveries)));
     // The source yields only within credit, so mergeMap never buffers: credit is the backpressure.
     // A failure outside a message's own handling (which catches all it can) fails the pipeline once.
     this.#sub = from(this.#source)
@@ -84,7 +90,6 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     if (this.#state === 'stopped' || this.#state === 'idle') return;
     this.#state = 'stopping';
     this.#log.info({ reason, inFlight: this.#inFlight.size }, 'stage stopping');
-    for (const a of this.#advisories.splice(0)) a.stop();
     await this.#source?.close();
     const deadline = Date.now() + this.#settings.drainGraceMs;
     while (this.#inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -97,6 +102,8 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     this.#progress = undefined;
     clearInterval(this.#sweep);
     this.#sweep = undefined;
+    clearInterval(this.#tidy);
+    this.#tidy = undefined;
     this.#abort.abort();
     this.#sub?.unsubscribe();
     this.#state = 'stopped';
@@ -140,6 +147,24 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     this.#sweep.unref();
   }
 
+  /** Now and then, remove what a crashed nats-server left acknowledged in this stage's work queue. */
+  #startTidy(): void {
+    clearInterval(this.#tidy);
+    let busy = false;
+    this.#tidy = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      void (async () => {
+        for (const key of this.#consumerKeys()) {
+          const removed = await this.transport.removeAckedLeftovers(key);
+          if (removed > 0) this.#log.warn({ consumer: key, removed }, 'removed acknowledged messages that the work queue still held (left by a nats-server crash)');
+        }
+      })().catch((err: unknown) => this.#log.debug({ err: toDocflowError(err).toInfo() }, 'looking for acknowledged leftovers failed; tried again later'))
+        .finally(() => { busy = false; });
+    }, TIDY_MS);
+    this.#tidy.unref();
+  }
+
   /** Be told the outcome and duration of every message (metrics). */
   observe(fn: (outcome: 'ok' | 'retry' | 'failed', seconds: number) => void): void {
     this.#observer = fn;
@@ -174,11 +199,29 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
 
   async #handle(d: Delivery<MessageOf<In>>): Promise<void> {
     const started = performance.now();
-    const ac = new AbortController();
     const docId = safeDocId(() => this.def.docId(d.message));
+    if (d.deliveryCount > this.#maxDeliver) return this.#deadLetterCrashed(d, docId);
     // A child logger costs more than the rest of a small message's handling: create it on first use.
     let child: Logger | undefined;
     const log = (): Logger => (child ??= this.#log.child({ docId, seq: d.streamSeq, attempt: d.deliveryCount }));
+    for (let outage = 1; ; outage++) {
+      try {
+        await this.#attempt(d, docId, log, started);
+        return;
+      } catch (err) {
+        const e = toDocflowError(err);
+        if (!d.settled && OUTAGES.has(e.code) && this.#state === 'running' && await this.#holdThroughOutage(d, e, outage, log)) continue;
+        if (!d.settled) await this.#fail(d, docId, e, log(), performance.now() - started);
+        return;
+      } finally {
+        this.#inFlight.delete(d);
+      }
+    }
+  }
+
+  /** Run the actor on one delivery, publish its outputs and results, and ack. */
+  async #attempt(d: Delivery<MessageOf<In>>, docId: string | undefined, log: () => Logger, started: number): Promise<void> {
+    const ac = new AbortController();
     let reported: ResultEvent[] | undefined;
     const ctx: ActorContext = {
       signal: ac.signal,
@@ -199,7 +242,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
         ac.abort(err);
         reject(err);
       };
-      this.#inFlight.set(d, { started, fail });
+      this.#inFlight.set(d, { started: performance.now(), fail });
       if (d.error) return reject(d.error);
       try {
         Promise.resolve(this.def.actor.handle(d.message as MessageOf<In>, ctx)).then(resolve, reject);
@@ -207,20 +250,33 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
         reject(err);
       }
     });
-    try {
-      const outputs = await race;
-      await this.#publishAll(outputs, d.message as MessageOf<In>);
-      if (docId) await this.#results(docId, reported ?? [], d.deliveryCount, performance.now() - started);
-      if (!d.settled) await d.ack();
-      this.#counts.processed++;
-      const ms = performance.now() - started;
-      this.#window.record(ms);
-      this.#observer?.('ok', ms / 1000);
-    } catch (err) {
-      if (!d.settled) await this.#fail(d, docId, toDocflowError(err), log(), performance.now() - started);
-    } finally {
-      this.#inFlight.delete(d);
-    }
+    const outputs = await race;
+    await this.#publishAll(outputs, d.message as MessageOf<In>);
+    if (docId) await this.#results(docId, reported ?? [], d.deliveryCount, performance.now() - started);
+    if (!d.settled) await d.ack();
+    this.#counts.processed++;
+    const ms = performance.now() - started;
+    this.#window.record(ms);
+    this.#observer?.('ok', ms / 1000);
+  }
+
+  /**
+   * A store or the bus is down: that is no fault of the document, so it must not use up the
+   * document's deliveries. The message stays in flight (the progress ticker keeps JetStream from
+   * redelivering it, and it holds its credit, so the stage pulls no more work meanwhile) and is tried
+   * again after a backoff, for as long as the outage lasts. Resolves false if the stage stops first
+   * (stop() then naks the message).
+   */
+  #holdThroughOutage(d: Delivery<MessageOf<In>>, e: DocflowError, n: number, log: () => Logger): Promise<boolean> {
+    const s = this.#settings;
+    const delayMs = retryDelayMs(n, s.retryBaseDelayMs, s.retryMaxDelayMs, s.retryJitter);
+    if (n === 1 || n % 10 === 0) log().warn({ err: e.toInfo(), delayMs, waits: n }, 'a service is unavailable; holding the message and trying again');
+    this.#counts.retried++;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(true), delayMs);
+      // Out of reach of the task-timeout sweep (started = +Infinity); stop() ends the wait.
+      this.#inFlight.set(d, { started: Number.POSITIVE_INFINITY, fail: () => { clearTimeout(timer); resolve(false); } });
+    });
   }
 
   /** Publish every output; wait for all acks, so that no rejection is left unobserved. */
@@ -297,19 +353,25 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     if (docId) await this.#result(docId, { status: 'failed', error: { code: error.code, message: error.message, retryable: error.retryable }, attempt, elapsedMs });
   }
 
-  /** A message that killed its worker every time: JetStream gave up on it without our catch block. */
-  async #deadLetterCrashed(seq: number, deliveries: number): Promise<void> {
-    const stored = await this.transport.getStored(this.def.stream, seq);
-    if (!stored) return;
-    let docId: string | undefined;
+  /**
+   * A message delivered more than `maxDeliver` times never reached an outcome: each worker that took it
+   * died or stalled (a killed thread or process skips every catch block). JetStream redelivers without
+   * a limit of its own, so the next worker to see it, whichever, dead-letters it here instead of trying
+   * it again. (A limit in JetStream would leave such a message in the stream for good whenever no
+   * worker happened to hear the server's one-shot max-deliveries advisory.)
+   */
+  async #deadLetterCrashed(d: Delivery<MessageOf<In>>, docId: string | undefined): Promise<void> {
+    const attempts = d.deliveryCount - 1;
+    const error = new DocflowError('ERR_STAGE_CRASHED', `stage ${this.def.name} was given this message ${attempts} times and never finished it (its worker died or stalled each time); it is not tried again: fix the cause, then \`docflow dlq replay\``).toInfo();
+    this.#log.error({ docId, seq: d.streamSeq, attempts }, 'message outlived its deliveries; dead-lettering');
     try {
-      docId = safeDocId(() => this.def.docId(this.transport.codec.decode(this.def.input, stored.body, stored.headers) as MessageOf<In>));
-    } catch {
-      docId = undefined;
+      await this.#deadLetter(d.streamSeq, d.subject, d.body, d.headers, error, attempts, docId, 0);
+      d.term(error.code);
+      this.#observer?.('failed', 0);
+    } catch (err) {
+      this.#log.error({ err: toDocflowError(err).toInfo() }, 'dead-lettering failed; message will be redelivered');
+      d.nak(this.#settings.retryBaseDelayMs);
     }
-    const error = new DocflowError('ERR_STAGE_CRASHED', `stage ${this.def.name} died ${deliveries} times while handling this message`).toInfo();
-    await this.#deadLetter(seq, stored.subject, stored.body, stored.headers, error, deliveries, docId, 0);
-    await this.transport.deleteStored(this.def.stream, seq);
   }
 
   /**
