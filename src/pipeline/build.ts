@@ -83,7 +83,7 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
   const add = <I extends MessageKind, O extends MessageKind>(def: StageDefinition<I, O>) => defs.push(def as unknown as StageDefinition<MessageKind, MessageKind>);
   const closers: Array<() => Promise<void>> = [];
   const needStores = () => {
-    if (!stores) throw new Error('the load and index stages need PostgreSQL and Chroma');
+    if (!stores) throw new Error('the load, index and knowledge stages need PostgreSQL and Chroma');
     return stores;
   };
   const queryEmbedder = configEmbedder(config); // in this thread: one short text per query

@@ -112,7 +112,8 @@ export class DocflowNode implements AsyncDisposable {
       servers = [nats.url];
     }
     const pipeline = this.opts.pipeline ?? [];
-    const needStores = pipeline.includes('load') || pipeline.includes('index') || (this.opts.queries ?? false);
+    // knowledge writes entities and relations to PostgreSQL, as load and index write documents and chunks
+    const needStores = pipeline.includes('load') || pipeline.includes('index') || (pipeline.includes('knowledge') && config.knowledge.enabled) || (this.opts.queries ?? false);
     if (needStores) {
       const opened = await openStores(config, log, { embedded: this.opts.embeddedStores ?? true });
       this.#stores = opened;
