@@ -74,6 +74,9 @@ export class MemoryMonitor {
     const previous = this.#level.value;
     const level = nextLevel(previous, s.rssBytes, s.systemFreeBytes, this.#o);
     if (level !== previous) this.#changeLevel(level, previous, s);
+    // While critical, every sample alerts again: if a restart did not bring memory down, the policy
+    // acts again once its cooldown has passed, instead of never.
+    else if (level === 'critical') this.#alerts.next(this.#alert(level, previous, s));
     return this.snapshot();
   }
 
@@ -146,11 +149,15 @@ export class MemoryMonitor {
     };
   }
 
-  #changeLevel(level: MemoryLevel, previous: MemoryLevel, s: MemorySample): void {
-    const alert: MemoryAlert = {
+  #alert(level: MemoryLevel, previous: MemoryLevel, s: MemorySample): MemoryAlert {
+    return {
       type: 'level', level, previous, rssBytes: s.rssBytes, limitBytes: this.#o.limitBytes, systemFreeBytes: s.systemFreeBytes,
       slopeBytesPerSec: this.#slope, heaviest: heaviestOf(s.sources), at: s.at,
     };
+  }
+
+  #changeLevel(level: MemoryLevel, previous: MemoryLevel, s: MemorySample): void {
+    const alert = this.#alert(level, previous, s);
     const log = level === 'normal' ? this.#log.info.bind(this.#log) : this.#log.warn.bind(this.#log);
     log({ ...alert }, `memory level ${previous} → ${level}`);
     this.#level.next(level);

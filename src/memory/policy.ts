@@ -12,8 +12,9 @@ export interface MemoryPolicyOptions {
    */
   onHigh?: (heaviest: HeaviestSource | undefined, alert: MemoryAlert) => unknown;
   /**
-   * Memory became `critical`: restart the heaviest stage (e.g. `supervisor.restart(h.name, 'memory')`).
-   * At most once per `criticalCooldownMs`; an alert inside the cooldown is logged and skipped.
+   * Memory became `critical`, or is still critical: restart the heaviest stage (e.g.
+   * `supervisor.restart(h.name, 'memory')`). At most once per `criticalCooldownMs`; an alert inside
+   * the cooldown is skipped, so memory that stays critical gets one restart per cooldown.
    */
   onCritical?: (heaviest: HeaviestSource | undefined, alert: MemoryAlert) => unknown;
   /** Memory is back to `normal`: restore credits. */
@@ -73,7 +74,8 @@ export function memoryPolicy(monitor: { readonly alerts$: Observable<MemoryAlert
     } else if (alert.level === 'critical' && options.onCritical) {
       const at = o.now();
       if (lastCritical !== undefined && at - lastCritical < o.criticalCooldownMs) {
-        log.warn({ heaviest: alert.heaviest, sinceLastMs: at - lastCritical }, 'memory critical again within the cooldown; no action');
+        // A level that stays critical alerts at every sample: say so once per cooldown, not each time.
+        if (alert.previous !== 'critical') log.warn({ heaviest: alert.heaviest, sinceLastMs: at - lastCritical }, 'memory critical again within the cooldown; no action');
         return;
       }
       lastCritical = at;

@@ -36,7 +36,7 @@ export interface HeaviestSource {
   bytes: number;
 }
 
-/** Emitted on `alerts$` whenever the level changes. */
+/** Emitted on `alerts$` whenever the level changes, and at every sample while it stays `critical` (`previous` is then `critical` too). */
 export interface MemoryAlert {
   type: 'level';
   level: MemoryLevel;

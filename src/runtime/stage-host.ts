@@ -99,15 +99,26 @@ export class StageHost implements AsyncDisposable {
       logger: this.log,
       onHigh: (heaviest) => {
         for (const hook of this.#highHooks) hook();
-        if (heaviest) this.#shrink(heaviest.name, m.highCreditFactor);
+        const stage = this.#stageOf(heaviest);
+        if (stage) this.#shrink(stage, m.highCreditFactor);
       },
       onNormal: () => this.#restoreCredits(),
       onCritical: async (heaviest) => {
-        if (heaviest && this.#runners.has(heaviest.name)) await this.supervisor.restart(heaviest.name, 'memory');
+        const stage = this.#stageOf(heaviest);
+        if (stage) await this.supervisor.restart(stage, 'memory');
       },
     });
     this.#events = this.supervisor.events$.subscribe((e) => this.log.warn({ event: e.type, stage: e.child }, `stage ${e.child} ${e.type}`));
     await this.supervisor.start();
+  }
+
+  /**
+   * The stage a memory source belongs to: a stage's own source (its input in flight) or its worker
+   * pool's (`pool:<stage>`, the threads' heaps, usually by far the heavier of the two).
+   */
+  #stageOf(source: { name: string } | undefined): string | undefined {
+    const name = source?.name.startsWith('pool:') ? source.name.slice('pool:'.length) : source?.name;
+    return name !== undefined && this.#runners.has(name) ? name : undefined;
   }
 
   names(): string[] {

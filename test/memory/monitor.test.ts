@@ -25,7 +25,7 @@ describe('MemoryMonitor', () => {
       m.fire();
       assert.equal(mon.level, level, `rss ${rss}`);
     }
-    assert.deepEqual(alerts.map((a) => `${a.previous}→${a.level}`), ['normal→high', 'high→critical', 'critical→high', 'high→normal']);
+    assert.deepEqual(alerts.map((a) => `${a.previous}→${a.level}`), ['normal→high', 'high→critical', 'critical→critical', 'critical→high', 'high→normal'], 'a level that stays critical alerts again at each sample');
     assert.deepEqual(levels, ['normal', 'high', 'critical', 'high', 'normal'], 'level$ replays the start, then each change');
     const critical = alerts[1];
     assert.equal(critical?.rssBytes, 1_000);
