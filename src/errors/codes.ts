@@ -63,7 +63,7 @@ export const ErrorCodes = {
   ERR_EXTRACT_NO_TEXT: { retryable: false, hint: 'no text found (an image-only PDF needs OCR first, or the document is empty)' },
   ERR_EXTRACT_BINARY: { retryable: false, hint: 'the bytes are not text in the declared type: check `mime` or the file' },
   ERR_EXTRACT_BOMB: { retryable: false, hint: 'the archive expands far beyond its size (a zip bomb?): it is refused' },
-  ERR_EXTRACT_TIMEOUT: { retryable: false, hint: 'extraction ran past extract.timeoutMs: raise it if the document is legitimately slow' },
+  ERR_EXTRACT_TIMEOUT: { retryable: false, hint: 'extraction ran past pools.extract.taskTimeoutMs (its thread was stopped): raise it if the document is legitimately slow, then replay the dead letter' },
   ERR_EXTRACT_TOO_LARGE: { retryable: false, hint: 'the extracted text is over extract.maxChars: split the document' },
   // split and embed stages
   ERR_SPLIT_INVALID: { retryable: false, hint: 'the split settings are inconsistent (overlap must be below the chunk size)' },

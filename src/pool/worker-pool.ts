@@ -271,12 +271,26 @@ export class WorkerPool {
     this.#armHead(slot);
   }
 
-  /** Start the timeout of the slot's oldest task: it is running, or starts as soon as the thread reads it. */
+  /**
+   * Start the timeout of the slot's oldest task once its thread has started it. A fresh thread first
+   * loads the worker module (a second or more on a busy machine): that is not the task's time, and
+   * counting it made every task that followed a timed-out one time out in turn, each replacement
+   * thread booting past the limit. Until the task starts, its clock is looked at every 50 ms.
+   */
   #armHead(slot: WorkerSlot<Pending>): void {
     const head = slot.held[0];
     const ms = this.#o.taskTimeoutMs;
     if (head === undefined || ms <= 0 || head.timer !== undefined) return;
-    head.timer = setTimeout(() => this.#abort(head, taskTimeoutError(this.name, ms)), ms);
+    const arm = (): void => {
+      if (head.settled || head.slot !== slot) {
+        head.timer = undefined;
+        return;
+      }
+      head.timer = slot.started(head)
+        ? setTimeout(() => this.#abort(head, taskTimeoutError(this.name, ms)), ms)
+        : setTimeout(arm, Math.min(ms, 50));
+    };
+    arm();
   }
 
   /** Abort or timeout: a queued or posted task is taken back; a running one costs its thread. */

@@ -84,6 +84,9 @@ function dueForRecycling(reply: unknown): 'tasks' | 'heap' | undefined {
 }
 
 async function runPosted({ id, cell, task }: Posted): Promise<unknown> {
+  // The module loads before the task is claimed: a fresh thread's boot is not the task's time (the
+  // pool starts its timeout at the claim), and a thread that dies while loading started nothing.
+  await load().catch(() => undefined);
   // Taken back by the pool, or this thread is retired: not ours to run.
   if (retired !== undefined || Atomics.compareExchange(data.docflowCells, cell, id, -id) !== id) return { skipped: true };
   try {

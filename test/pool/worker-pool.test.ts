@@ -111,6 +111,14 @@ describe('WorkerPool', function () {
     assert.notEqual(next.threadId, first.threadId);
   });
 
+  it('starts a task\'s timeout when its thread starts it, not while a fresh thread loads the module', async () => {
+    // Each timeout replaces the thread; if loading counted, every later task would time out in turn.
+    const pool = pools.make({ filename: new URL('../fixtures/workers/slow-boot.js', import.meta.url), threads: 1, taskTimeoutMs: 200 });
+    assert.equal(await pool.run({ value: 'first' }), 'first');
+    assert.equal(await pool.run({ value: 'second' }), 'second');
+    assert.equal(pool.stats().failed, 0);
+  });
+
   it('rebuilds the task\'s own error, keeping a DocflowError\'s code; the thread survives', async () => {
     const pool = pools.make({ threads: 1 });
     const plain = await rejectsWith(runTask(pool, { kind: 'throw', message: 'bad input' }), 'ERR_INTERNAL', false, /bad input/);
