@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { ChaosCluster, report, scale } from './cluster.js';
+import { chaosCorpus } from './corpus.js';
+
+describe('chaos: a random stage worker process killed with SIGKILL every few seconds', function () {
+  this.timeout(1_800_000);
+  let cluster: ChaosCluster;
+  before(async function () {
+    this.timeout(120_000);
+    cluster = await ChaosCluster.start();
+  });
+  after(async () => { await cluster?.[Symbol.asyncDispose](); });
+
+  it('indexes every document exactly once, with one terminal result each and nothing left in flight', async () => {
+    const n = scale(400, 5_000);
+    const docs = chaosCorpus('kill', n, cluster.dir);
+    const ids = docs.map((d) => d.id);
+    const started = Date.now();
+    await cluster.publish(docs);
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const faults = await cluster.runUntilDone(ids, {
+      label: 'kill',
+      timeoutMs: Math.max(300_000, n * 200),
+      everyMs: 3_000,
+      fault: async () => {
+        const alive = cluster.workers.filter((w) => w.pid !== undefined);
+        const victim = alive[next() % alive.length];
+        return victim?.signal('SIGKILL') ? 1 : 0;
+      },
+    });
+    const v = await cluster.verify(ids);
+    report({ test: 'SIGKILL a random stage worker every 3 s', documents: n, faults, redeliveries: v.redeliveries, duplicates: v.duplicates, lost: v.lost.length, seconds: (Date.now() - started) / 1000 });
+    assert.deepEqual(v.lost, [], 'lost documents');
+    assert.equal(v.duplicates, 0, 'duplicate terminal results or chunks');
+    assert.ok(faults >= 3, `expected at least 3 kills during the run, made ${faults}`);
+    assert.ok(cluster.workers.reduce((s, w) => s + w.starts, 0) >= cluster.workers.length + faults, 'each killed worker was started again');
+  });
+});

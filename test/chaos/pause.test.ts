@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ChaosCluster, report, scale } from './cluster.js';
+import { chaosCorpus } from './corpus.js';
+
+const ACK_WAIT_MS = 6_000; // ChaosCluster's consumers.*.ackWaitMs
+
+describe('chaos: a worker paused (SIGSTOP) for longer than the ack wait, then resumed', function () {
+  this.timeout(1_800_000);
+  let cluster: ChaosCluster;
+  before(async function () {
+    this.timeout(120_000);
+    // Two workers of the paused stages, so the other one takes the paused worker's messages when their ack wait ends.
+    cluster = await ChaosCluster.start({ workers: { index: 2, extract: 2 } });
+  });
+  after(async () => { await cluster?.[Symbol.asyncDispose](); });
+
+  it('its late work creates no duplicate: one terminal result and one set of chunks per document', async () => {
+    const n = scale(400, 5_000);
+    const docs = chaosCorpus('pause', n, cluster.dir);
+    const ids = docs.map((d) => d.id);
+    const started = Date.now();
+    await cluster.publish(docs);
+    const pauses = [{ at: 0.2, stage: 'index' as const }, { at: 0.5, stage: 'extract' as const }];
+    const faults = await cluster.runUntilDone(ids, {
+      label: 'pause',
+      timeoutMs: Math.max(300_000, n * 200),
+      everyMs: 500,
+      fault: async (_round, done) => {
+        const next = pauses[0];
+        if (!next || done < next.at * n) return 0;
+        pauses.shift();
+        const [victim] = cluster.workersOf(next.stage);
+        if (!victim?.signal('SIGSTOP')) return 0;
+        await sleep(ACK_WAIT_MS + 4_000);
+        victim.signal('SIGCONT');
+        return 1;
+      },
+    });
+    const v = await cluster.verify(ids);
+    report({ test: `SIGSTOP an index, then an extract worker for ${(ACK_WAIT_MS + 4_000) / 1000} s (ack wait ${ACK_WAIT_MS / 1000} s)`, documents: n, faults, redeliveries: v.redeliveries, duplicates: v.duplicates, lost: v.lost.length, seconds: (Date.now() - started) / 1000 });
+    assert.deepEqual(v.lost, [], 'lost documents');
+    assert.equal(v.duplicates, 0, 'duplicate terminal results or chunks');
+    assert.equal(faults, 2, 'both pauses happened during the run');
+    assert.ok(v.redeliveries > 0, 'the paused workers\' messages were redelivered to the other worker');
+    assert.ok(cluster.workers.every((w) => w.starts === 1), 'a paused worker resumes: none was restarted');
+  });
+});

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { ChaosCluster, report, scale } from './cluster.js';
+import { chaosCorpus } from './corpus.js';
+
+describe('chaos: PostgreSQL restarted, Redis stopped, Chroma restarted mid-run', function () {
+  this.timeout(1_800_000);
+  let cluster: ChaosCluster;
+  before(async function () {
+    this.timeout(120_000);
+    cluster = await ChaosCluster.start({ redis: true });
+  });
+  after(async () => { await cluster?.[Symbol.asyncDispose](); });
+
+  it('documents wait and retry with backoff while a store is down, and all finish', async () => {
+    const n = scale(400, 3_000);
+    const docs = chaosCorpus('services', n, cluster.dir);
+    const ids = docs.map((d) => d.id);
+    const started = Date.now();
+    await cluster.publish(docs);
+    const steps: Array<{ at: number; run: () => Promise<void> }> = [
+      { at: 0.15, run: () => cluster.restartPostgres(3_000) },
+      { at: 0.4, run: async () => { await cluster.redis!.stop(); } },
+      { at: 0.6, run: () => cluster.restartChroma(3_000) },
+    ];
+    const faults = await cluster.runUntilDone(ids, {
+      label: 'services',
+      timeoutMs: Math.max(300_000, n * 200),
+      everyMs: 500,
+      fault: async (_round, done) => {
+        const next = steps[0];
+        if (!next || done < next.at * n) return 0;
+        steps.shift();
+        await next.run();
+        return 1;
+      },
+    });
+    const v = await cluster.verify(ids);
+    report({ test: 'PostgreSQL restarted, Redis stopped, Chroma restarted', documents: n, faults, redeliveries: v.redeliveries, duplicates: v.duplicates, lost: v.lost.length, seconds: (Date.now() - started) / 1000 });
+    assert.deepEqual(v.lost, [], 'lost documents');
+    assert.equal(v.duplicates, 0, 'duplicate terminal results or chunks');
+    assert.equal(faults, 3, 'all three outages happened during the run');
+  });
+});
