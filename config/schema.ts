@@ -228,3 +228,6 @@ export const ENV_OVERRIDES: Readonly<Record<string, { key: string; kind: 'string
 
 /** Keys whose values are secrets: never printed in logs or status. */
 export const SECRET_KEYS: readonly string[] = ['nats.password', 'nats.token', 'embed.http.apiKey'];
+
+/** Keys holding server URLs (or lists of them), which may carry `user:password@`: printed without it. */
+export const URL_KEYS: readonly string[] = ['nats.servers', 'postgres.url', 'chroma.url', 'cache.l2.url', 'embed.http.url'];

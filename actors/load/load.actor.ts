@@ -1,12 +1,20 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Actor } from '../../src/actor/types.js';
 import { DocflowError } from '../../src/errors/index.js';
 import type { IngestMessage } from '../../src/messages/index.js';
 import type { LoadedMessage } from '../../src/messages/pipeline.js';
 import { deriveDocId } from './doc-id.js';
-import { resolveInsideRoots } from './resolve-uri.js';
+import { openInsideRoots, resolveInsideRoots } from './resolve-uri.js';
+
+/**
+ * Bounds on a document's `metadata`. It is copied onto every chunk (in Chroma and PostgreSQL), so an
+ * unbounded map multiplies by the chunk count: 20,000 keys took a Chroma upsert down (compaction
+ * failures, a minute of retries) for one document. The message schema bounds each key and value.
+ */
+export const MAX_METADATA_KEYS = 64;
+/** @see MAX_METADATA_KEYS; the map as JSON, in UTF-8 bytes. */
+export const MAX_METADATA_BYTES = 16 * 1024;
 
 /** What the load stage needs to know of a document already indexed. */
 export interface IndexedDocument {
@@ -39,12 +47,13 @@ export function createLoadActor(opts: LoadActorOptions): Actor<IngestMessage, Lo
       const started = performance.now();
       const { docId, valid } = deriveDocId(msg);
       if (!valid) throw new DocflowError('ERR_LOAD_INVALID_ID', `document id "${String(msg.id).slice(0, 140)}" is not 1-128 of A-Z a-z 0-9 _ -; it is reported as ${docId}`);
+      checkMetadata(msg.metadata);
       let data: Uint8Array;
       let name: string | undefined;
       let source = 'inline';
       if (msg.uri !== undefined) {
         const path = await resolveInsideRoots(msg.uri, opts.roots);
-        data = await readLimited(path, opts.maxBytes);
+        data = await readLimited(path, opts.roots, opts.maxBytes);
         name = basename(path);
         source = msg.uri;
       } else if (msg.text !== undefined) {
@@ -72,14 +81,20 @@ export function createLoadActor(opts: LoadActorOptions): Actor<IngestMessage, Lo
   };
 }
 
-/** Read at most `max` bytes; a file that is (or grows) larger is refused without reading it whole. */
-async function readLimited(path: string, max: number): Promise<Uint8Array> {
-  let fh;
-  try {
-    fh = await open(path, 'r');
-  } catch (err) {
-    throw new DocflowError('ERR_LOAD_READ', `cannot open ${path}: ${(err as Error).message}`, { cause: err });
+/** @throws DocflowError ERR_CODEC_SCHEMA (a field its schema does not allow) when `metadata` is over its bounds. */
+function checkMetadata(metadata: IngestMessage['metadata']): void {
+  if (metadata === undefined) return;
+  const keys = Object.keys(metadata).length;
+  const bytes = keys > MAX_METADATA_KEYS ? 0 : Buffer.byteLength(JSON.stringify(metadata));
+  if (keys > MAX_METADATA_KEYS || bytes > MAX_METADATA_BYTES) {
+    const message = keys > MAX_METADATA_KEYS ? `has ${keys} keys, over ${MAX_METADATA_KEYS}` : `is ${bytes} bytes as JSON, over ${MAX_METADATA_BYTES}`;
+    throw new DocflowError('ERR_CODEC_SCHEMA', `metadata ${message}: it is copied onto every chunk; keep it small`, { details: [{ path: '/metadata', message }] });
   }
+}
+
+/** Read at most `max` bytes; a file that is (or grows) larger is refused without reading it whole. */
+async function readLimited(path: string, roots: readonly string[], max: number): Promise<Uint8Array> {
+  const fh = await openInsideRoots(path, roots);
   try {
     const { size } = await fh.stat();
     if (size > max) throw new DocflowError('ERR_LOAD_TOO_LARGE', `${path} is ${size} bytes, over load.maxBytes (${max})`);

@@ -1,5 +1,6 @@
 import type { Actor } from '../../src/actor/types.js';
-import { EntitiesRequest, parseQuery, type EntitiesReplyMessage } from '../../src/messages/queries.js';
+import { EntitiesRequest, type EntitiesReplyMessage } from '../../src/messages/queries.js';
+import { parseKnowledgeQuery } from './parse.js';
 import type { KnowledgeStore } from '../../src/stores/knowledge/index.js';
 
 /**
@@ -11,7 +12,7 @@ export function createEntitiesActor(store: Pick<KnowledgeStore, 'entities'>): Ac
   return {
     name: 'entities',
     async handle(msg) {
-      return store.entities(parseQuery(EntitiesRequest, msg));
+      return store.entities(parseKnowledgeQuery(EntitiesRequest, msg));
     },
   };
 }

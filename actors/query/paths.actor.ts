@@ -1,5 +1,6 @@
 import type { Actor } from '../../src/actor/types.js';
-import { parseQuery, PathsRequest, type PathsReplyMessage } from '../../src/messages/queries.js';
+import { PathsRequest, type PathsReplyMessage } from '../../src/messages/queries.js';
+import { parseKnowledgeQuery } from './parse.js';
 import type { KnowledgeStore } from '../../src/stores/knowledge/index.js';
 
 /**
@@ -11,7 +12,7 @@ export function createPathsActor(store: Pick<KnowledgeStore, 'paths'>): Actor<un
   return {
     name: 'paths',
     async handle(msg) {
-      const req = parseQuery(PathsRequest, msg);
+      const req = parseKnowledgeQuery(PathsRequest, msg);
       const started = performance.now();
       const paths = await store.paths(req);
       return { paths, tookMs: performance.now() - started };

@@ -1,5 +1,6 @@
 import type { Actor } from '../../src/actor/types.js';
-import { parseQuery, RelationsRequest, type RelationsReplyMessage } from '../../src/messages/queries.js';
+import { RelationsRequest, type RelationsReplyMessage } from '../../src/messages/queries.js';
+import { parseKnowledgeQuery } from './parse.js';
 import type { KnowledgeStore } from '../../src/stores/knowledge/index.js';
 
 /**
@@ -10,7 +11,7 @@ export function createRelationsActor(store: Pick<KnowledgeStore, 'relations'>): 
   return {
     name: 'relations',
     async handle(msg) {
-      return store.relations(parseQuery(RelationsRequest, msg));
+      return store.relations(parseKnowledgeQuery(RelationsRequest, msg));
     },
   };
 }

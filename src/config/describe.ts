@@ -1,10 +1,16 @@
 import type { ValueError } from '@sinclair/typebox/value';
 import { ValueErrorType } from '@sinclair/typebox/value';
+import { SECRET_KEYS } from '../../config/schema.js';
 
-/** One line for one schema violation: `nats.embedded.port: must be an integer from 0 to 65535 (got "x")`. */
+/**
+ * One line for one schema violation: `nats.embedded.port: must be an integer from 0 to 65535 (got "x")`.
+ * What a secret key got is shown as `***`, and credentials in any URL as `***@`: the message is
+ * printed and logged.
+ */
 export function describeViolation(err: ValueError): string {
   const key = err.path.replace(/^\//, '').replaceAll('/', '.') || '(root)';
-  const got = formatValue(err.value);
+  const secret = SECRET_KEYS.some((k) => key === k || key.startsWith(`${k}.`));
+  const got = secret ? '***' : formatValue(err.value);
   const schema = err.schema as Record<string, unknown>;
   if (err.type === ValueErrorType.ObjectAdditionalProperties || err.message.startsWith('Unexpected property')) {
     return `${key}: unknown key (check the spelling against config/default.yaml)`;
@@ -34,8 +40,14 @@ function constraintOf(schema: Record<string, unknown>): string {
   return 'is invalid';
 }
 
+/** The value as JSON, credentials in URLs hidden before it is cut to 60 characters (a cut could keep half a password). */
 function formatValue(v: unknown): string {
   if (v === undefined) return 'nothing';
-  const s = JSON.stringify(v);
-  return s === undefined ? String(v) : s.length > 60 ? `${s.slice(0, 57)}...` : s;
+  const s = withoutCredentials(JSON.stringify(v) ?? String(v));
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** `scheme://user:password@` anywhere in `text` becomes `scheme://***@`. */
+function withoutCredentials(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^@/\s"]*@/gi, '$1***@');
 }

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
-import { ConfigSchema, ENV_OVERRIDES, SECRET_KEYS, type Config } from '../../config/schema.js';
+import { ConfigSchema, ENV_OVERRIDES, SECRET_KEYS, URL_KEYS, type Config } from '../../config/schema.js';
 import { ConfigError } from '../errors/index.js';
 import { describeViolation } from './describe.js';
 import { redactUrl } from '../util/redact.js';
@@ -51,18 +51,21 @@ export function loadConfig(opts: LoadConfigOptions = {}): Readonly<Config> {
   return deepFreeze(merged as Config);
 }
 
-/** A copy of the configuration with secrets replaced by "***", safe to log or print. */
+/**
+ * A copy of the configuration with secrets replaced by "***" and the `user:password@` of every
+ * server URL by `***@`, safe to log or print.
+ */
 export function redactConfig(config: Config): Config {
   const copy = structuredClone(config) as unknown as Record<string, unknown>;
-  for (const key of SECRET_KEYS) {
+  const edit = (key: string, fn: (value: unknown) => unknown) => {
     const parts = key.split('.');
     let node: Record<string, unknown> | undefined = copy;
     for (const p of parts.slice(0, -1)) node = node?.[p] as Record<string, unknown> | undefined;
     const last = parts[parts.length - 1]!;
-    if (node && typeof node[last] === 'string' && node[last] !== '') node[last] = '***';
-  }
-  const nats = copy['nats'] as { servers: string[] };
-  nats.servers = nats.servers.map(redactUrl);
+    if (node && last in node) node[last] = fn(node[last]);
+  };
+  for (const key of SECRET_KEYS) edit(key, (v) => (typeof v === 'string' && v !== '' ? '***' : v));
+  for (const key of URL_KEYS) edit(key, (v) => (Array.isArray(v) ? v.map((u) => redactUrl(String(u))) : typeof v === 'string' ? redactUrl(v) : v));
   return copy as unknown as Config;
 }
 

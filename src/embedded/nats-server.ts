@@ -28,6 +28,11 @@ export interface NatsServerOptions {
   password?: string | undefined;
   /** Extra config text appended at the end (e.g. a cluster block). */
   extraConfig?: string;
+  /**
+   * Variables added to nats-server's environment, for `$NAME` references in the config file (TLS
+   * paths, other users' passwords: see config/nats-secure.example.conf). @defaultValue none
+   */
+  env?: Readonly<Record<string, string>>;
   /** @defaultValue 10000 */
   startTimeoutMs?: number;
 }
@@ -69,7 +74,7 @@ export async function startNatsServer(opts: NatsServerOptions): Promise<RunningN
   const launch = async (): Promise<void> => {
     const text = adaptConfig(readFileSync(opts.configFile, 'utf8'), { host, ...ports, storeDir, portsDir: workDir, withAuth, user: opts.user, password: opts.password, extra: opts.extraConfig });
     writeFileSync(confFile, text, { mode: 0o600 });
-    const started = spawnLogged(binary, ['-c', confFile], logFile);
+    const started = spawnLogged(binary, ['-c', confFile], logFile, opts.env ? { env: { ...process.env, ...opts.env } } : {});
     child = started;
     killOnExit(started);
     const exited = exitReason(started);
