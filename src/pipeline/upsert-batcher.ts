@@ -64,9 +64,23 @@ export class UpsertBatcher implements VectorIndex {
     q.busy = true;
     this.#calls++;
     this.#records += count;
-    this.index.upsert(collection, batch.flatMap((w) => w.records)).then(
+    this.index.upsert(collection, distinctById(batch.flatMap((w) => w.records))).then(
       () => { for (const w of batch) w.resolve(); },
       (err: unknown) => { for (const w of batch) w.reject(err); },
     ).finally(() => this.#send(collection, q));
   }
+}
+
+/**
+ * One record per id, the last one given. Two deliveries of the same document (a redelivery racing its
+ * first delivery, e.g. after a nats-server restart) can wait in the same batch; Chroma refuses a call
+ * in which an id appears twice, and that would fail every document in the batch.
+ */
+function distinctById(records: Records): Records {
+  const byId = new Map<string, Records[number]>();
+  for (const r of records) {
+    byId.delete(r.id); // re-inserted last: keeps the order of the last occurrences
+    byId.set(r.id, r);
+  }
+  return byId.size === records.length ? records : [...byId.values()];
 }
