@@ -289,10 +289,12 @@ export class ChaosCluster implements AsyncDisposable {
     const busy: string[] = [];
     for (const key of ['INGEST', 'PIPELINE']) {
       const name = streamName(this.config, key);
-      const info = await this.client.jsm.streams.info(name);
-      if (info.state.messages > 0) busy.push(`${key} holds ${info.state.messages}`);
+      const info = await this.client.jsm.streams.info(name, { subjects_filter: '>' });
+      if (info.state.messages > 0) busy.push(`${key} holds ${info.state.messages} from seq ${info.state.first_seq} (${JSON.stringify(info.state.subjects ?? {})})`);
       for await (const c of this.client.jsm.consumers.list(name)) {
-        if (c.num_pending > 0 || c.num_ack_pending > 0) busy.push(`${c.name}: ${c.num_pending} pending, ${c.num_ack_pending} unacked`);
+        const where = `delivered ${c.delivered.stream_seq}, ack floor ${c.ack_floor.stream_seq}`;
+        const holds = c.config.filter_subject !== undefined && (info.state.subjects ?? {})[c.config.filter_subject] !== undefined;
+        if (c.num_pending > 0 || c.num_ack_pending > 0 || holds) busy.push(`${c.name}: ${c.num_pending} pending, ${c.num_ack_pending} unacked (${where})`);
       }
     }
     return busy.join('; ');

@@ -10,7 +10,7 @@ export interface ChaosDoc {
 }
 
 // A small PRNG (mulberry32): the same seed gives the same corpus, so a failing run can be repeated.
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
