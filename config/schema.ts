@@ -68,6 +68,11 @@ export const ConfigSchema = Obj({
     connectTimeoutMs: Int(100, 600_000, 'time to wait for the first connection'),
     reconnectWaitMs: Int(10, 600_000, 'pause between reconnect attempts'),
     maxReconnectAttempts: Int(-1, 1_000_000, 'reconnect attempts; -1 = forever'),
+    // Subject tokens without wildcards: replies are published to `<inboxPrefix>.<unique id>…`.
+    inboxPrefix: T.String({
+      pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$', maxLength: 128,
+      description: 'reply inboxes are `<prefix>.<id>` (env DOCFLOW_NATS_INBOX_PREFIX); one prefix per NATS role, so that each role may subscribe to its own replies only',
+    }),
     embedded: Obj(
       {
         binary: T.String({ minLength: 1, description: 'nats-server executable (looked up on PATH)' }),
@@ -216,6 +221,7 @@ export const ENV_OVERRIDES: Readonly<Record<string, { key: string; kind: 'string
   DOCFLOW_NATS_USER: { key: 'nats.user', kind: 'string' },
   DOCFLOW_NATS_PASSWORD: { key: 'nats.password', kind: 'string' },
   DOCFLOW_NATS_TOKEN: { key: 'nats.token', kind: 'string' },
+  DOCFLOW_NATS_INBOX_PREFIX: { key: 'nats.inboxPrefix', kind: 'string' },
   DOCFLOW_NATS_PORT: { key: 'nats.embedded.port', kind: 'int' },
   DOCFLOW_METRICS_PORT: { key: 'metrics.port', kind: 'int' },
   DOCFLOW_POSTGRES_URL: { key: 'postgres.url', kind: 'string' },

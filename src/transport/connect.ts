@@ -1,10 +1,10 @@
-import { connect, AuthorizationError, type NatsConnection, type ConnectionOptions } from '@nats-io/transport-node';
+import { connect, AuthorizationError, PermissionViolationError, type NatsConnection, type ConnectionOptions } from '@nats-io/transport-node';
 import type { Config } from '../config/load.js';
 import { TransportError } from '../errors/index.js';
 import { redactUrl } from '../util/redact.js';
 
 /** Connection settings: the `nats` section of the config, with the servers to use. */
-export type NatsSettings = Pick<Config['nats'], 'user' | 'password' | 'token' | 'name' | 'connectTimeoutMs' | 'reconnectWaitMs' | 'maxReconnectAttempts'> & {
+export type NatsSettings = Pick<Config['nats'], 'user' | 'password' | 'token' | 'name' | 'connectTimeoutMs' | 'reconnectWaitMs' | 'maxReconnectAttempts' | 'inboxPrefix'> & {
   servers: readonly string[];
 };
 
@@ -21,6 +21,9 @@ export async function connectNats(s: NatsSettings): Promise<NatsConnection> {
     // Without it every request captures a stack trace up front (an Error per request, two per
     // JetStream publish), only to enrich a timeout's message: too dear on the per-message path.
     noAsyncTraces: true,
+    // The client's own inboxes (requests, and JetStream's through it) start with it; docflow's
+    // hand-made ones (JsPublisher, PullInbox) are given the same prefix by the Transport.
+    inboxPrefix: s.inboxPrefix,
   };
   if (s.token) opts.token = s.token;
   else if (s.user) {
@@ -38,3 +41,16 @@ export async function connectNats(s: NatsSettings): Promise<NatsConnection> {
   }
 }
 
+/**
+ * The server refused this user a subscription to its own reply inboxes: `inboxPrefix` is not the
+ * one its role may subscribe to. Every request then fails, so the caller says what to set instead
+ * of what went wrong underneath. Undefined for any other error.
+ */
+export function inboxRefused(err: unknown, inboxPrefix: string): TransportError | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+    if (e instanceof PermissionViolationError && e.operation === 'subscription' && e.subject.startsWith(`${inboxPrefix}.`)) {
+      return new TransportError('ERR_TRANSPORT_AUTH', `NATS does not let this user subscribe to its reply inboxes (${e.subject}): set nats.inboxPrefix (DOCFLOW_NATS_INBOX_PREFIX) to the prefix its role may subscribe to, e.g. _INBOX_ingest`, { cause: err });
+    }
+  }
+  return undefined;
+}

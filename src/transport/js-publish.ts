@@ -30,8 +30,9 @@ export class JsPublisher {
   #next = 0;
   #sweep: NodeJS.Timeout | undefined;
 
-  constructor(private readonly nc: NatsConnection) {
-    this.#prefix = `${createInbox()}.`;
+  /** `inboxPrefix`: the connection's (`nats.inboxPrefix`), so that the acks arrive where this role may subscribe. */
+  constructor(private readonly nc: NatsConnection, inboxPrefix: string) {
+    this.#prefix = `${createInbox(inboxPrefix)}.`;
     nc.subscribe(`${this.#prefix}*`, { callback: (err, m) => (err ? this.#failAll(err) : this.#reply(m)) });
     void nc.closed().then(() => this.#failAll(new TransportError('ERR_TRANSPORT_CLOSED', 'the NATS connection closed before JetStream acknowledged the message')));
   }

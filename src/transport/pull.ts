@@ -23,6 +23,8 @@ export interface PullOptions {
   expiresMs?: number;
   /** Largest message the server accepts, so that one can always be taken. */
   maxPayload: number;
+  /** Prefix of the pull requests' inboxes, where the messages are delivered: the connection's `nats.inboxPrefix`. */
+  inboxPrefix: string;
 }
 
 /** Pull requests open at once: one being filled and one asked ahead. */
@@ -231,7 +233,7 @@ export class PullConsumer<K extends MessageKind> implements AsyncIterable<Delive
     this.#inboxes = this.#inboxes.filter((i) => !i.retired);
     let inbox = this.#inboxes.find((i) => i.reusable);
     if (inbox === undefined) {
-      inbox = new PullInbox(this.nc, this.stream, this.consumerName);
+      inbox = new PullInbox(this.nc, this.stream, this.consumerName, this.opts.inboxPrefix);
       this.#inboxes.push(inbox);
     }
     return inbox;

@@ -46,8 +46,9 @@ export class PullInbox {
   /** Set once a request ended early: the inbox only releases late deliveries until this time, then closes. */
   #retiredUntil: number | undefined;
 
-  constructor(private readonly nc: NatsConnection, private readonly stream: string, private readonly consumer: string) {
-    this.#sub = nc.subscribe(createInbox(), {
+  /** `inboxPrefix`: the connection's (`nats.inboxPrefix`): the deliveries are documents, for this role's eyes only. */
+  constructor(private readonly nc: NatsConnection, private readonly stream: string, private readonly consumer: string, inboxPrefix: string) {
+    this.#sub = nc.subscribe(createInbox(inboxPrefix), {
       callback: (err, m) => {
         const r = this.#serving;
         if (err) {

@@ -7,7 +7,7 @@ import { TransportError, toDocflowError, type DocflowError } from '../errors/ind
 import { silentLogger, type Logger } from '../log.js';
 import type { MessageKind, MessageOf } from '../messages/index.js';
 import { ClaimCheck } from './claim-check.js';
-import { connectNats } from './connect.js';
+import { connectNats, inboxRefused } from './connect.js';
 import { CLAIM_HEADER, readHeaders, writeHeaders } from './headers.js';
 import { PullConsumer, type Credit } from './pull.js';
 import { serveEndpoints, requestReply, type EndpointDef, type ServiceHandle, type ServiceDef } from './services.js';
@@ -51,7 +51,7 @@ export class Transport implements AsyncDisposable {
     this.codec = new Codec(config.codec);
     this.#window = new Window(config.transport.publishWindow);
     this.#claims = new ClaimCheck(nc, config.transport.claimCheck.bucket, config.transport.claimCheck.ttlMs);
-    this.#publisher = new JsPublisher(nc);
+    this.#publisher = new JsPublisher(nc, config.nats.inboxPrefix);
   }
 
   /** Connect to `servers` (default: config.nats.servers) and watch the connection's status. */
@@ -60,7 +60,17 @@ export class Transport implements AsyncDisposable {
     const servers = opts.servers ?? config.nats.servers;
     if (servers.length === 0) throw new TransportError('ERR_TRANSPORT_CONNECT', 'no NATS server to connect to: set nats.servers (DOCFLOW_NATS_URL) or run `docflow up`');
     const nc = await connectNats({ ...config.nats, servers });
-    const t = new Transport(nc, jetstream(nc), await jetstreamManager(nc), config, log);
+    let jsm: JetStreamManager;
+    try {
+      // The connection's first request (`$JS.API.INFO`): where an inbox prefix the user may not
+      // subscribe to shows.
+      jsm = await jetstreamManager(nc);
+    } catch (cause) {
+      // Left open, the connection would keep a command's process alive after the error.
+      await nc.close().catch(() => undefined);
+      throw inboxRefused(cause, config.nats.inboxPrefix) ?? cause;
+    }
+    const t = new Transport(nc, jetstream(nc), jsm, config, log);
     void t.#watchStatus();
     log.debug({ server: nc.getServer() }, 'connected to NATS');
     return t;
@@ -174,6 +184,7 @@ export class Transport implements AsyncDisposable {
     const pull = new PullConsumer(this.nc, this.#streamOf(consumerKey), consumerKey, kind, this.codec, this.#claims, this.log, {
       credit,
       maxPayload: this.nc.info?.max_payload ?? 1_048_576,
+      inboxPrefix: this.config.nats.inboxPrefix,
       ...(opts.expiresMs !== undefined ? { expiresMs: opts.expiresMs } : {}),
     });
     this.#pulls.add(pull as unknown as PullConsumer<MessageKind>);

@@ -71,6 +71,12 @@ describe('config', () => {
     assert.throws(() => loadConfig({ env: {}, file: yamlFile('- a list\n') }), (e: unknown) => e instanceof ConfigError && /mapping/.test(e.message));
   });
 
+  it('takes a reply-inbox prefix per NATS role, and refuses a wildcard one', () => {
+    assert.equal(loadConfig({ env: {} }).nats.inboxPrefix, '_INBOX');
+    assert.equal(loadConfig({ env: { DOCFLOW_NATS_INBOX_PREFIX: '_INBOX_ingest' } }).nats.inboxPrefix, '_INBOX_ingest');
+    assert.throws(() => loadConfig({ env: { DOCFLOW_NATS_INBOX_PREFIX: '_INBOX.>' } }), (e: unknown) => e instanceof ConfigError && /nats\.inboxPrefix/.test(e.message));
+  });
+
   it('is frozen after load', () => {
     const c = loadConfig({ env: {} });
     assert.ok(Object.isFrozen(c) && Object.isFrozen(c.nats) && Object.isFrozen(c.nats.embedded) && Object.isFrozen(c.nats.servers));

@@ -2,8 +2,10 @@
  * Security defaults, item 2 (issue #7): the bus exposed beyond loopback runs with TLS and one user per
  * role, as config/nats-secure.example.conf shows. A real nats-server runs that file (with a throwaway
  * certificate); `docflow up` runs the stages as `worker` over TLS, `docflow ingest` and `docflow search`
- * run as `ingest`, and the ingest user is refused everything else. That the default server needs
- * credentials beyond loopback is in loopback.test.ts.
+ * run as `ingest`, and the ingest user is refused everything else. Each role has its own reply-inbox
+ * prefix (`nats.inboxPrefix`): the ingest user cannot subscribe to the workers' inboxes, where JetStream
+ * delivers the documents they pull. That the default server needs credentials beyond loopback is in
+ * loopback.test.ts.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -17,10 +19,13 @@ import { PACKAGE_ROOT } from '../../src/config/load.js';
 import { startNatsServer, type RunningNatsServer } from '../../src/embedded/nats-server.js';
 import { startTestChroma, type ChromaHarness } from '../harness/chroma.js';
 import { startTestPostgres, type PostgresHarness } from '../harness/postgres.js';
+import { waitFor } from '../harness/streams.js';
 import { docflow, docflowUp, selfSignedCertificate, type DocflowUp } from './cli.js';
 
 const EXAMPLE = resolve(PACKAGE_ROOT, 'config', 'nats-secure.example.conf');
 const password = () => randomBytes(18).toString('base64url');
+/** The ingest role's reply-inbox prefix, as the example file lets it subscribe to (`_INBOX_ingest.>`). */
+const INGEST_INBOX = '_INBOX_ingest';
 
 describe('security 2: TLS and per-user subject permissions (config/nats-secure.example.conf)', function () {
   this.timeout(120_000);
@@ -38,8 +43,8 @@ describe('security 2: TLS and per-user subject permissions (config/nats-secure.e
   let ingestEnv: Record<string, string>;
   const docs = () => join(dir, 'docs');
 
-  const client = (creds: { user?: string; pass?: string }, ca: boolean = true) =>
-    connect({ servers: server.url, ...creds, ...(ca ? { tls: { caFile: tls.cert } } : {}), reconnect: false, timeout: 5_000 });
+  const client = (creds: { user?: string; pass?: string }, opts: { ca?: boolean; inboxPrefix?: string } = {}) =>
+    connect({ servers: server.url, ...creds, ...(opts.ca === false ? {} : { tls: { caFile: tls.cert } }), inboxPrefix: opts.inboxPrefix, reconnect: false, timeout: 5_000 });
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'docflow-sec-tls-'));
@@ -55,9 +60,9 @@ describe('security 2: TLS and per-user subject permissions (config/nats-secure.e
     // What the README tells a user to set: the server, the role's credentials, and trust in the private CA.
     const common = { DOCFLOW_NATS_URL: server.url, NODE_EXTRA_CA_CERTS: tls.cert, DOCFLOW_DATA_DIR: join(dir, 'data') };
     workerEnv = { ...common, DOCFLOW_NATS_USER: worker_.user, DOCFLOW_NATS_PASSWORD: worker_.pass };
-    ingestEnv = { ...common, DOCFLOW_NATS_USER: ingest_.user, DOCFLOW_NATS_PASSWORD: ingest_.pass };
+    ingestEnv = { ...common, DOCFLOW_NATS_USER: ingest_.user, DOCFLOW_NATS_PASSWORD: ingest_.pass, DOCFLOW_NATS_INBOX_PREFIX: INGEST_INBOX };
     worker = await client(worker_);
-    ingest = await client(ingest_);
+    ingest = await client(ingest_, { inboxPrefix: INGEST_INBOX });
     // Big chunks and no knowledge branch: the claim-checked document is quick to index.
     writeFileSync(join(dir, 'docflow.yaml'), 'split: { unit: chars, chunkSize: 50000, chunkOverlap: 0 }\nknowledge: { enabled: false }\n');
     up = await docflowUp({
@@ -81,7 +86,7 @@ describe('security 2: TLS and per-user subject permissions (config/nats-secure.e
 
   it('a client that trusts the certificate connects over TLS; one that does not, or has no or wrong credentials, is refused', async () => {
     assert.equal(ingest.info?.tls_required, true);
-    await assert.rejects(client(ingest_, false), /self-signed certificate/);
+    await assert.rejects(client(ingest_, { ca: false }), /self-signed certificate/);
     await assert.rejects(client({}), (e: Error) => e.name === 'AuthorizationError');
     await assert.rejects(client({ user: 'ingest', pass: 'wrong' }), (e: Error) => e.name === 'AuthorizationError');
   });
@@ -140,6 +145,39 @@ describe('security 2: TLS and per-user subject permissions (config/nats-secure.e
       const sub = ingest.subscribe(subject);
       await assert.rejects((async () => { for await (const _ of sub) break; })(), /Permissions Violation for Subscription/, subject);
     }
+  });
+
+  it('the ingest user cannot subscribe to the workers\' inboxes, and does not see the documents they pull', async () => {
+    const tapAll = ingest.subscribe('_INBOX.>');
+    await assert.rejects((async () => { for await (const _ of tapAll) break; })(), /Permissions Violation for Subscription to "_INBOX\.>"/);
+    // A document goes through the stages while the ingest user listens on every inbox it may (its
+    // role's) and a worker on the workers': only the worker's tap carries the document's text.
+    const marker = `Platypus-${randomBytes(6).toString('hex')}`;
+    const tap = (nc: NatsConnection, subject: string) => {
+      const heard = { messages: 0, withText: [] as string[] };
+      const sub = nc.subscribe(subject, { callback: (_e, m) => { heard.messages++; if (Buffer.from(m.data).includes(marker)) heard.withText.push(m.subject); } });
+      return { heard, sub };
+    };
+    const byIngest = tap(ingest, `${INGEST_INBOX}.>`);
+    const byWorkers = tap(worker, '_INBOX.>');
+    await Promise.all([ingest.flush(), worker.flush()]);
+    writeFileSync(join(docs(), 'inbox.txt'), `${marker} keeps the wombats' letters unread.`);
+    const ran = await docflow(['ingest', join(docs(), 'inbox.txt')], ingestEnv);
+    assert.equal(ran.code, 0, `docflow ingest as ingest:\n${ran.stdout}\n${ran.stderr}`);
+    await waitFor('the workers to pull the document', () => byWorkers.heard.withText.length > 0, 30_000, 100);
+    await ingest.flush();
+    byIngest.sub.unsubscribe();
+    byWorkers.sub.unsubscribe();
+    assert.ok(byWorkers.heard.withText.some((s) => s.startsWith('docflow.stage.')), `a stage message carried the text to a worker's inbox (${byWorkers.heard.withText.join(', ')})`);
+    assert.ok(byIngest.heard.messages > 0, 'the ingest tap heard its role\'s replies (the ack of docflow ingest\'s publish)');
+    assert.deepEqual(byIngest.heard.withText, [], 'no message with the document\'s text reached the ingest user');
+  });
+
+  it('an ingest client without its inbox prefix fails at once and says what to set', async () => {
+    const noPrefix = Object.fromEntries(Object.entries(ingestEnv).filter(([name]) => name !== 'DOCFLOW_NATS_INBOX_PREFIX'));
+    const ran = await docflow(['search', 'quokkas'], noPrefix, 20_000);
+    assert.ok(ran.code > 0, `it exits with an error (${ran.code}; -1 = killed at the timeout)`);
+    assert.match(ran.stderr, /subscribe to its reply inboxes \(_INBOX\.[^)]*\): set nats\.inboxPrefix \(DOCFLOW_NATS_INBOX_PREFIX\)/, ran.stderr);
   });
 
   it('a docflow command the ingest user is not allowed (status) fails and says why', async () => {
