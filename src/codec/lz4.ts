@@ -1,10 +1,12 @@
 /**
- * LZ4 bodies: one standard LZ4 frame (what the `lz4` command line reads and writes). Compression and
- * decompression are lz4-napi's; the bounds are checked here first (see lz4-frame.ts).
+ * LZ4 bodies: one standard LZ4 frame (what the `lz4` command line reads and writes). Compression is
+ * lz4-napi's; decompression is lz4-decode.ts (lz4-napi's frame decoder leaks its output), after the
+ * bounds are checked (see lz4-frame.ts).
  */
-import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
+import { compressFrameSync } from 'lz4-napi';
 import { CodecError } from '../errors/index.js';
 import { asBuffer } from './bytes.js';
+import { decodeFrame } from './lz4-decode.js';
 import { headerChecksum, inspectFrame, LZ4_FRAME_MAGIC } from './lz4-frame.js';
 
 /**
@@ -37,18 +39,5 @@ export function compressFrame(plain: Uint8Array): Buffer {
  * @throws CodecError ERR_CODEC_LZ4 or ERR_CODEC_LZ4_TOO_LARGE.
  */
 export function decompressFrame(body: Uint8Array, maxDecodedBytes: number): Buffer {
-  const layout = inspectFrame(body, maxDecodedBytes);
-  let out: Buffer;
-  try {
-    out = decompressFrameSync(asBuffer(body));
-  } catch (err) {
-    throw new CodecError('ERR_CODEC_LZ4', `LZ4 frame does not decompress: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-  }
-  if (out.length > maxDecodedBytes) {
-    throw new CodecError('ERR_CODEC_LZ4_TOO_LARGE', `LZ4 frame decoded to ${out.length} bytes, over the limit of ${maxDecodedBytes} bytes (codec.maxDecodedBytes)`);
-  }
-  if (layout.contentSize !== undefined && out.length !== layout.contentSize) {
-    throw new CodecError('ERR_CODEC_LZ4', `LZ4 frame declares ${layout.contentSize} bytes but decoded to ${out.length}`);
-  }
-  return out;
+  return decodeFrame(body, inspectFrame(body, maxDecodedBytes));
 }
