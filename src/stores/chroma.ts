@@ -229,8 +229,11 @@ export class ChromaIndex {
     if (cached) return cached;
     let col: Collection;
     try {
+      // ef_search 200 (Chroma's default is 100): the lexical hash vectors are sparse and high-dimensional,
+      // where HNSW at 100 now and then misses the best chunk of a search by far; a wider search costs
+      // little at query time and nothing at ingest.
       col = create
-        ? await this.#client.getOrCreateCollection({ name, embeddingFunction: null, configuration: { hnsw: { space: 'cosine' } } })
+        ? await this.#client.getOrCreateCollection({ name, embeddingFunction: null, configuration: { hnsw: { space: 'cosine', ef_search: 200 } } })
         : await this.#client.getCollection({ name });
     } catch (err) {
       if (!create && isNotFound(err)) return undefined;
