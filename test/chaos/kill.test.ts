@@ -23,7 +23,7 @@ describe('chaos: a random stage worker process killed with SIGKILL every few sec
     const faults = await cluster.runUntilDone(ids, {
       label: 'kill',
       timeoutMs: Math.max(300_000, n * 200),
-      everyMs: 3_000,
+      everyMs: 1_500,
       fault: async () => {
         const alive = cluster.workers.filter((w) => w.pid !== undefined);
         const victim = alive[Math.floor(random() * alive.length)];
@@ -34,7 +34,7 @@ describe('chaos: a random stage worker process killed with SIGKILL every few sec
     });
     process.stderr.write(`      kills by stage: ${JSON.stringify(Object.fromEntries(kills))}\n`);
     const v = await cluster.verify(ids);
-    report({ test: 'SIGKILL a random stage worker every 3 s', documents: n, faults, redeliveries: v.redeliveries, duplicates: v.duplicates, lost: v.lost.length, seconds: (Date.now() - started) / 1000 });
+    report({ test: 'SIGKILL a random stage worker every 1.5 s', documents: n, faults, redeliveries: v.redeliveries, duplicates: v.duplicates, lost: v.lost.length, seconds: (Date.now() - started) / 1000 });
     assert.deepEqual(v.lost, [], 'lost documents');
     assert.equal(v.duplicates, 0, 'duplicate terminal results or chunks');
     assert.ok(faults >= 3, `expected at least 3 kills during the run, made ${faults}`);
