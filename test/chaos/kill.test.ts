@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
+import { useHarness } from '../harness/temp-service.js';
 import { ChaosCluster, report, scale } from './cluster.js';
 import { chaosCorpus, prng } from './corpus.js';
 
 describe('chaos: a random stage worker process killed with SIGKILL every few seconds', function () {
   this.timeout(1_800_000);
-  let cluster: ChaosCluster;
-  before(async function () {
-    this.timeout(120_000);
-    cluster = await ChaosCluster.start();
-  });
-  after(async () => { await cluster?.[Symbol.asyncDispose](); });
+  const chaos = useHarness('ChaosCluster', () => ChaosCluster.start(), 120_000);
 
   it('indexes every document exactly once, with one terminal result each and nothing left in flight', async () => {
+    const cluster = chaos();
     const n = scale(400, 5_000);
     const docs = chaosCorpus('kill', n, cluster.dir);
     const ids = docs.map((d) => d.id);

@@ -1,19 +1,16 @@
 import assert from 'node:assert/strict';
+import { useHarness } from '../harness/temp-service.js';
 import { ChaosCluster, report, scale } from './cluster.js';
 import { chaosCorpus } from './corpus.js';
 
 describe('chaos: memory emergencies in one stage during a run', function () {
   this.timeout(1_800_000);
-  let cluster: ChaosCluster;
-  before(async function () {
-    this.timeout(120_000);
-    // The embed worker's RSS limit is below any Node process's RSS: its monitor declares an emergency
-    // at every sample, and its supervisor restarts the stage once per cooldown, all run long.
-    cluster = await ChaosCluster.start({ stageConfig: { embed: { memory: { limitBytes: 16 << 20, criticalCooldownMs: 3_000 } } } });
-  });
-  after(async () => { await cluster?.[Symbol.asyncDispose](); });
+  // The embed worker's RSS limit is below any Node process's RSS: its monitor declares an emergency
+  // at every sample, and its supervisor restarts the stage once per cooldown, all run long.
+  const chaos = useHarness('ChaosCluster', () => ChaosCluster.start({ stageConfig: { embed: { memory: { limitBytes: 16 << 20, criticalCooldownMs: 3_000 } } } }), 120_000);
 
   it('restarts the stage on each emergency and loses nothing', async () => {
+    const cluster = chaos();
     const n = scale(400, 3_000);
     const docs = chaosCorpus('memory', n, cluster.dir);
     const ids = docs.map((d) => d.id);

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
+import { useHarness } from '../harness/temp-service.js';
 import { ChaosCluster, report, scale } from './cluster.js';
 import { chaosCorpus } from './corpus.js';
 
 describe('chaos: nats-server restarted twice mid-run (JetStream on disk)', function () {
   this.timeout(1_800_000);
-  let cluster: ChaosCluster;
-  before(async function () {
-    this.timeout(120_000);
-    cluster = await ChaosCluster.start();
-  });
-  after(async () => { await cluster?.[Symbol.asyncDispose](); });
+  const chaos = useHarness('ChaosCluster', () => ChaosCluster.start(), 120_000);
 
   it('loses nothing acknowledged: restarts at a quarter and at half of the run', async () => {
+    const cluster = chaos();
     const n = scale(400, 5_000);
     const docs = chaosCorpus('natsrestart', n, cluster.dir);
     const ids = docs.map((d) => d.id);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { useHarness } from '../harness/temp-service.js';
 import { ChaosCluster, report, scale } from './cluster.js';
 import { chaosCorpus } from './corpus.js';
 
@@ -7,15 +8,11 @@ const ACK_WAIT_MS = 6_000; // ChaosCluster's consumers.*.ackWaitMs
 
 describe('chaos: a worker paused (SIGSTOP) for longer than the ack wait, then resumed', function () {
   this.timeout(1_800_000);
-  let cluster: ChaosCluster;
-  before(async function () {
-    this.timeout(120_000);
-    // Two workers of the paused stages, so the other one takes the paused worker's messages when their ack wait ends.
-    cluster = await ChaosCluster.start({ workers: { index: 2, extract: 2 } });
-  });
-  after(async () => { await cluster?.[Symbol.asyncDispose](); });
+  // Two workers of the paused stages, so the other one takes the paused worker's messages when their ack wait ends.
+  const chaos = useHarness('ChaosCluster', () => ChaosCluster.start({ workers: { index: 2, extract: 2 } }), 120_000);
 
   it('its late work creates no duplicate: one terminal result and one set of chunks per document', async () => {
+    const cluster = chaos();
     const n = scale(400, 5_000);
     const docs = chaosCorpus('pause', n, cluster.dir);
     const ids = docs.map((d) => d.id);

@@ -9,6 +9,7 @@ import { DeadLetter } from '../../src/messages/index.js';
 import { docxParts } from '../fixtures/documents/make-docx.js';
 import { makeZip } from '../fixtures/documents/make-zip.js';
 import { readStream, waitFor } from '../harness/streams.js';
+import { useHarness } from '../harness/temp-service.js';
 import { ChaosCluster, merge, report, scale } from './cluster.js';
 import { chaosCorpus } from './corpus.js';
 
@@ -23,16 +24,12 @@ function heavyDocx(paragraphs: number, seed: number): Buffer {
 
 describe('chaos: poison among good documents', function () {
   this.timeout(1_800_000);
-  let cluster: ChaosCluster;
-  before(async function () {
-    this.timeout(120_000);
-    // Extract threads get 3 s per document: the heavy documents below overrun it, and the pool stops
-    // (terminates) their thread mid-parse, as it would a parser stuck on a hostile file.
-    cluster = await ChaosCluster.start({ stageConfig: { extract: { pools: { extract: { taskTimeoutMs: 3_000 } } } } });
-  });
-  after(async () => { await cluster?.[Symbol.asyncDispose](); });
+  // Extract threads get 3 s per document: the heavy documents below overrun it, and the pool stops
+  // (terminates) their thread mid-parse, as it would a parser stuck on a hostile file.
+  const chaos = useHarness('ChaosCluster', () => ChaosCluster.start({ stageConfig: { extract: { pools: { extract: { taskTimeoutMs: 3_000 } } } } }), 120_000);
 
   it('the good ones finish, the six end in the dead-letter stream with reasons, and `docflow dlq replay` re-runs one after a fix', async () => {
+    const cluster = chaos();
     const n = scale(500, 500);
     const good = chaosCorpus('poison', n, cluster.dir);
     const heavy = [0, 1, 2].map((i) => {

@@ -1,17 +1,14 @@
 import assert from 'node:assert/strict';
+import { useHarness } from '../harness/temp-service.js';
 import { ChaosCluster, report, scale } from './cluster.js';
 import { chaosCorpus } from './corpus.js';
 
 describe('chaos: PostgreSQL restarted, Redis stopped, Chroma restarted mid-run', function () {
   this.timeout(1_800_000);
-  let cluster: ChaosCluster;
-  before(async function () {
-    this.timeout(120_000);
-    cluster = await ChaosCluster.start({ redis: true });
-  });
-  after(async () => { await cluster?.[Symbol.asyncDispose](); });
+  const chaos = useHarness('ChaosCluster', () => ChaosCluster.start({ redis: true }), 120_000);
 
   it('documents wait and retry with backoff while a store is down, and all finish', async () => {
+    const cluster = chaos();
     const n = scale(400, 3_000);
     const docs = chaosCorpus('services', n, cluster.dir);
     const ids = docs.map((d) => d.id);
