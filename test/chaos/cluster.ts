@@ -7,7 +7,7 @@ import { DeliverPolicy } from '@nats-io/jetstream';
 import { ChromaClient } from 'chromadb';
 import pg from 'pg';
 import { stringify } from 'yaml';
-import { PACKAGE_ROOT, streamName, type Config } from '../../src/config/load.js';
+import { deepMerge, PACKAGE_ROOT, streamName, type Config } from '../../src/config/load.js';
 import { startChroma, type RunningChroma } from '../../src/embedded/chroma.js';
 import { startNatsServer, type RunningNatsServer } from '../../src/embedded/nats-server.js';
 import { startPostgres, type RunningPostgres } from '../../src/embedded/postgres.js';
@@ -164,7 +164,7 @@ export class ChaosCluster implements AsyncDisposable {
       // Short ack waits, so that a stopped or killed worker's messages come back within the run.
       const consumers = Object.fromEntries(['load', ...ALL_STAGES.filter((s) => s !== 'load').flatMap((s) => ['critical', 'high', 'normal', 'low'].map((l) => `${s}-${l}`))]
         .map((name) => [name, { ackWaitMs: 6_000 }]));
-      const fileConfig = merge({
+      const fileConfig = deepMerge({
         subjectPrefix: prefix,
         dataDir: join(dir, 'data'),
         log: { level: 'info' },
@@ -186,7 +186,7 @@ export class ChaosCluster implements AsyncDisposable {
       undo.length = 0;
       for (const stage of ALL_STAGES) {
         const file = join(dir, `worker-${stage}.yaml`);
-        writeFileSync(file, stringify(merge(fileConfig, opts.stageConfig?.[stage] ?? {})));
+        writeFileSync(file, stringify(deepMerge(fileConfig, opts.stageConfig?.[stage] ?? {})));
         for (let i = 0; i < (opts.workers?.[stage] ?? 1); i++) cluster.workers.push(new StageWorker(stage, i, file, join(dir, `worker-${stage}-${i}.log`)));
       }
       try {
@@ -421,16 +421,6 @@ async function waitGone(pid: number | undefined): Promise<void> {
   }
 }
 
-/** Deep merge of plain objects (arrays and scalars of `b` replace those of `a`). */
-export function merge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const prev = out[k];
-    out[k] = isPlain(v) && isPlain(prev) ? merge(prev, v) : v;
-  }
-  return out;
-}
-
 /** `{ a: { b: 1 } }` → `{ 'a.b': 1 }`, the shape of loadConfig's overrides. */
 function flatten(o: Record<string, unknown>, path = ''): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -443,7 +433,7 @@ function flatten(o: Record<string, unknown>, path = ''): Record<string, unknown>
 }
 
 function isPlain(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** The chaos report: one row per run, printed and (with DOCFLOW_CHAOS_REPORT=FILE) appended to a Markdown file. */

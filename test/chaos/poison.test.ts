@@ -4,13 +4,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse, stringify } from 'yaml';
-import { PACKAGE_ROOT } from '../../src/config/load.js';
+import { deepMerge, PACKAGE_ROOT } from '../../src/config/load.js';
 import { DeadLetter } from '../../src/messages/index.js';
 import { docxParts } from '../fixtures/documents/make-docx.js';
 import { makeZip } from '../fixtures/documents/make-zip.js';
 import { readStream, waitFor } from '../harness/streams.js';
 import { useHarness } from '../harness/temp-service.js';
-import { ChaosCluster, merge, report, scale } from './cluster.js';
+import { ChaosCluster, report, scale } from './cluster.js';
 import { chaosCorpus } from './corpus.js';
 
 const BIN = resolve(PACKAGE_ROOT, 'dist/src/cli/main.js');
@@ -67,7 +67,7 @@ describe('chaos: poison among good documents', function () {
 
     // The fix: a longer time limit for the extract threads (the worker is restarted with it), then replay one.
     const file = cluster.workersOf('extract')[0]!.configFile;
-    writeFileSync(file, stringify(merge(parse(readFileSync(file, 'utf8')) as Record<string, unknown>, { pools: { extract: { taskTimeoutMs: 600_000 } } })));
+    writeFileSync(file, stringify(deepMerge(parse(readFileSync(file, 'utf8')) as Record<string, unknown>, { pools: { extract: { taskTimeoutMs: 600_000 } } })));
     await Promise.all(cluster.workersOf('extract').map((w) => w.restart()));
     const target = overran.find((d) => d.message.docId === heavyIds[0])!;
     const seq = await dlqSeqOf(cluster, heavyIds[0]!);
