@@ -99,4 +99,24 @@ describe('extract: pdf', function () {
   it('text over maxChars is ERR_EXTRACT_TOO_LARGE', async () => {
     await rejectsCode(extract({ bytes: makePdf({ pages: [{ lines: ['x'.repeat(80)] }, { lines: ['y'.repeat(80)] }] }) }, { maxChars: 100 }), 'ERR_EXTRACT_TOO_LARGE');
   });
+
+  /** A one-page PDF whose startxref is wrong, with `repeats` extra copies of an object header before its xref table. */
+  const damagedWithRepeats = (repeats: number, body: string): Buffer => {
+    const good = makePdf({ pages: [{ lines: ['repaired text'] }] }).toString('latin1');
+    const at = good.lastIndexOf('\nxref');
+    const copies = Array.from({ length: repeats }, () => `\n3 0 obj\n${body}\nendobj`).join('');
+    return Buffer.from(`${good.slice(0, at)}${copies}${good.slice(at)}`.replace(/startxref\n\d+/, 'startxref\n12'), 'latin1');
+  };
+
+  it('a damaged PDF that repeats an object header thousands of times is refused before pdfjs rescans it once per repeat', async () => {
+    // Found by the fuzzer: such a 185 KB file took pdfjs 76 s (an unclosed string is parsed to the end of the file each time).
+    const bomb = damagedWithRepeats(3000, `(unclosed ${'x'.repeat(40)}`);
+    await rejectsCode(extract({ bytes: bomb }), 'ERR_EXTRACT_CORRUPT', /repeats object headers \(\d+\+ times\).*qpdf/);
+  });
+
+  it('a damaged PDF with a few repeated objects (incremental updates) is still repaired', async () => {
+    const updated = damagedWithRepeats(3, '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>');
+    const { text } = await extract({ bytes: updated });
+    assert.equal(text, 'repaired text');
+  });
 });

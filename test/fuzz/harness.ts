@@ -19,6 +19,8 @@ setFlagsFromString('--expose-gc');
 export const gc = runInNewContext('gc') as () => void;
 
 const MiB = 1024 * 1024;
+/** An input slower than this counts as a hang (inputs take milliseconds). */
+export const HANG_MS = 15_000;
 /** Heap (and array buffers) a target may leave behind after a full GC. */
 export const RETAINED_LIMIT_BYTES = 48 * MiB;
 /** How far a target may push the process's peak RSS up. */
@@ -45,7 +47,7 @@ export type Outcome = string;
 
 /** Options of one target's run. */
 export interface FuzzOptions {
-  /** An input slower than this counts as a hang. @defaultValue 15000 */
+  /** An input slower than this counts as a hang. @defaultValue HANG_MS */
   slowMs?: number;
   /** Heap a target may leave behind after a full GC. @defaultValue RETAINED_LIMIT_BYTES */
   retainedLimitBytes?: number;
@@ -81,7 +83,7 @@ export function typedOutcome(err: unknown, prefix: string): Outcome {
  * failing inputs as regressions) when an input fails `check`, hangs, or memory is not bounded.
  */
 export async function fuzz<C extends FuzzInput>(target: Target, arb: fc.Arbitrary<C>, check: (c: C) => Outcome | Promise<Outcome>, opts: FuzzOptions = {}): Promise<FuzzReport> {
-  const slowMs = opts.slowMs ?? 15_000;
+  const slowMs = opts.slowMs ?? HANG_MS;
   const journal = new Journal(target);
   const outcomes: Record<string, number> = {};
   let first: { input: C; why: string } | undefined;

@@ -3,16 +3,22 @@ import { DocBuilder } from '../builder.js';
 import { asExtractError, extractError } from '../fail.js';
 import { pdfHeaderAt } from '../magic.js';
 import { outlinePaths, type OutlineSource } from './pdf-outline.js';
+import { checkRepairCost } from './pdf-repair.js';
 import { pageText } from './pdf-text.js';
 import type { Extracted, ExtractOptions } from '../types.js';
 
 type PdfDocument = Awaited<ReturnType<typeof getDocumentProxy>>;
 
-/** Readers require `%%EOF` within the last KiB; without it the file was cut short. */
+/**
+ * Readers require `%%EOF` within the last KiB; without it the file was cut short. A damaged file that
+ * would take pdfjs minutes to repair is refused too (see pdf-repair.ts).
+ */
 function checkComplete(bytes: Uint8Array): void {
-  if (pdfHeaderAt(bytes) < 0) throw extractError('ERR_EXTRACT_CORRUPT', 'the PDF has no %PDF- header: it is not a PDF or it is damaged');
+  const headerAt = pdfHeaderAt(bytes);
+  if (headerAt < 0) throw extractError('ERR_EXTRACT_CORRUPT', 'the PDF has no %PDF- header: it is not a PDF or it is damaged');
   const tail = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).subarray(Math.max(0, bytes.length - 1024));
   if (!tail.includes('%%EOF')) throw extractError('ERR_EXTRACT_CORRUPT', 'the PDF is truncated: no %%EOF marker in its last 1024 bytes');
+  checkRepairCost(bytes, headerAt);
 }
 
 async function open(bytes: Uint8Array): Promise<PdfDocument> {
