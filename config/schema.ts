@@ -124,6 +124,7 @@ export const ConfigSchema = Obj({
     enabled: T.Boolean({ description: 'serve Prometheus metrics' }),
     host: T.String({ minLength: 1, description: 'listen address (loopback by default)' }),
     port: Int(0, 65_535, 'listen port; 0 = any free port'),
+    dashboard: T.Boolean({ description: 'serve the live dashboard at / on the same address' }),
   }),
   postgres: Obj({
     url: T.String({ description: 'postgres://user:password@host:port/db; empty = start the embedded PostgreSQL (env DOCFLOW_POSTGRES_URL)' }),

@@ -4,13 +4,14 @@ import { createStatusActor } from '../../actors/status/status.actor.js';
 import { createTuneActor } from '../../actors/control/tune.actor.js';
 import { DocflowMetrics } from '../metrics/metrics.js';
 import { serveMetrics } from '../metrics/server.js';
+import { DashboardFeed } from '../dashboard/feed.js';
 import { StageHost } from './stage-host.js';
 import type { StageDefinition } from './stage/types.js';
 import { actorEndpoint } from '../actor/serve.js';
 import { PACKAGE_ROOT, streamName, type Config } from '../config/load.js';
 import { startNatsServer, type RunningNatsServer } from '../embedded/nats-server.js';
 import type { Logger } from '../log.js';
-import { StatusReply, StatusRequest, TuneReply, TuneRequest, type MessageKind } from '../messages/index.js';
+import { Result, StatusReply, StatusRequest, TuneReply, TuneRequest, type MessageKind } from '../messages/index.js';
 import { Transport } from '../transport/index.js';
 import { natsDataDir, runFile } from './endpoints.js';
 import { VERSION } from './version.js';
@@ -180,11 +181,29 @@ export class DocflowNode implements AsyncDisposable {
       const stores = this.#stores;
       const metrics = new DocflowMetrics({ stages: () => host.figures(), memory: () => host.memory.snapshot(), pools: () => host.pools(), ...(stores ? { cache: () => cacheFigures(stores.cache.stats()) } : {}) });
       host.observe((stage, outcome, seconds) => metrics.observe(stage, outcome, seconds));
-      const server = await serveMetrics(() => metrics.text(), config.metrics.host, config.metrics.port);
+      const dashboard = config.metrics.dashboard ? this.#dashboard(host) : undefined;
+      const server = await serveMetrics(() => metrics.text(), config.metrics.host, config.metrics.port, dashboard ? { dashboard } : {});
       this.#metricsUrl = server.url;
       this.#defer('metrics server', () => server.close());
-      log.info({ url: `${server.url}/metrics` }, 'metrics served');
+      log.info({ url: `${server.url}/metrics`, ...(dashboard ? { dashboard: `${server.url}/` } : {}) }, 'metrics served');
     }
+  }
+
+  /** The dashboard's feed: this node's stages, memory and pools, and failed results of every node. */
+  #dashboard(host: StageHost): DashboardFeed {
+    const feed = new DashboardFeed({
+      version: VERSION,
+      stages: () => host.figures(),
+      memory: () => host.memory.snapshot(),
+      memoryHistory: () => host.memory.history(),
+      pools: () => host.pools().map((p) => ({ name: p.name, threads: p.threads, queued: p.queued, running: p.running, completed: p.completed, failed: p.failed })),
+    });
+    void (async () => {
+      for await (const { message } of this.transport.subscribe(this.transport.subject('results.>'), Result, { signal: this.#abort.signal })) {
+        if (message) feed.record(message);
+      }
+    })().catch((err: unknown) => this.log.warn({ err }, 'the dashboard stopped following results'));
+    return feed;
   }
 
   async #streamFigures(): Promise<Array<{ name: string; messages: number; bytes: number }>> {

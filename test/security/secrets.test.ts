@@ -147,6 +147,9 @@ describe('security 6: no secret in logs or status output', function () {
     assert.ok(status.stages.length > 0);
     assertClean(JSON.stringify(status), 'the status reply');
     assertClean(await (await fetch(`${node.metricsUrl}/metrics`)).text(), 'the metrics');
+    const dashboard = await fetch(`${node.metricsUrl}/api/dashboard`);
+    assert.equal(dashboard.status, 200, 'the dashboard is served with the metrics');
+    assertClean(await dashboard.text(), 'the dashboard');
   });
 
   it('the commands (status, status --json, --help) print no secret, with the secrets in their environment; nor does a configuration error', async () => {

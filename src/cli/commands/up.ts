@@ -24,7 +24,7 @@ export function registerUp(program: Command): void {
       process.on('SIGTERM', onSignal);
       const node = await DocflowNode.start(config, log, { pipeline: ALL_STAGES, queries: true, embeddedStores: true });
       if (signals === 0) {
-        process.stdout.write(`docflow is up: NATS ${node.natsUrl}${node.natsMonitorUrl ? ` (monitor ${node.natsMonitorUrl})` : ''}${node.metricsUrl ? `, metrics ${node.metricsUrl}/metrics` : ''}. Ctrl-C stops it.\n`);
+        process.stdout.write(`docflow is up: NATS ${node.natsUrl}${node.natsMonitorUrl ? ` (monitor ${node.natsMonitorUrl})` : ''}${node.metricsUrl ? `, metrics ${node.metricsUrl}/metrics${node.config.metrics.dashboard ? `, dashboard ${node.metricsUrl}/` : ''}` : ''}. Ctrl-C stops it.\n`);
         await stopping;
       }
       await node.close();
