@@ -10,6 +10,7 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server) # the cache's L2
 [ -d /usr/share/doc/python3.11/html ] || need+=(python3.11-doc) # real HTML corpus for tests and benchmarks
 [ -f /usr/share/R/doc/manual/R-data.pdf ] || need+=(r-doc-pdf)  # real PDFs for the extractor and pipeline tests
 command -v chromium >/dev/null 2>&1 || need+=(chromium)          # headless browser for the dashboard test
+command -v ip >/dev/null 2>&1 || need+=(iproute2)                # network namespaces for the multi-host test
 for extra in "$@"; do dpkg -s "$extra" >/dev/null 2>&1 || need+=("$extra"); done
 
 if [ ${#need[@]} -eq 0 ]; then

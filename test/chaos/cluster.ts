@@ -39,6 +39,10 @@ export interface ClusterOptions {
   config?: Record<string, unknown>;
   /** Config for the processes of one stage only (merged over `config`). */
   stageConfig?: Partial<Record<PipelineStageName, Record<string, unknown>>>;
+  /** An existing NATS deployment (e.g. a cluster across hosts) instead of a local nats-server. */
+  nats?: { servers: string[]; user?: string; password?: string };
+  /** More worker processes, each running several stages, behind a command prefix (e.g. `ip netns exec <ns>`), with its own config (merged over `config`). */
+  hosts?: Array<{ name: string; stages: PipelineStageName[]; wrap?: string[]; config?: Record<string, unknown> }>;
 }
 
 /** A `docflow worker --stages <stage>` process that the harness starts again when it dies, as systemd would. */
@@ -48,7 +52,12 @@ export class StageWorker {
   #respawn = true;
   #ready: Promise<void> = Promise.resolve();
 
-  constructor(readonly stage: PipelineStageName, readonly index: number, readonly configFile: string, readonly logFile: string) {}
+  /**
+   * @param stage - what the worker is called: its stage, or the host that runs it
+   * @param stages - the stages it runs (`--stages`), by default `stage`
+   * @param wrap - a command prefix, e.g. `['ip', 'netns', 'exec', 'ns1']`
+   */
+  constructor(readonly stage: string, readonly index: number, readonly configFile: string, readonly logFile: string, readonly opts: { stages?: readonly string[]; wrap?: readonly string[] } = {}) {}
 
   get pid(): number | undefined {
     return this.child && this.child.exitCode === null && this.child.signalCode === null ? this.child.pid : undefined;
@@ -57,7 +66,9 @@ export class StageWorker {
   start(): Promise<void> {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DOCFLOW_')));
     const log = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, [BIN, 'worker', '--stages', this.stage, '--config', this.configFile], { env, stdio: ['ignore', 'pipe', log] });
+    const argv = [process.execPath, BIN, 'worker', '--stages', (this.opts.stages ?? [this.stage]).join(','), '--config', this.configFile];
+    const [cmd, ...args] = [...(this.opts.wrap ?? []), ...argv];
+    const child = spawn(cmd!, args, { env, stdio: ['ignore', 'pipe', log] });
     closeSync(log);
     this.child = child;
     this.starts++;
@@ -138,7 +149,8 @@ export class ChaosCluster implements AsyncDisposable {
 
   private constructor(
     readonly dir: string,
-    readonly nats: RunningNatsServer,
+    /** The local nats-server, unless the cluster runs on an existing NATS deployment. */
+    readonly nats: RunningNatsServer | undefined,
     public postgres: RunningPostgres,
     public chroma: RunningChroma,
     readonly redis: RedisHarness | undefined,
@@ -151,8 +163,9 @@ export class ChaosCluster implements AsyncDisposable {
     const dir = mkdtempSync(join(tmpdir(), 'docflow-chaos-'));
     const undo: Array<() => Promise<void>> = [];
     try {
-      const nats = await startNatsServer({ configFile: resolve(PACKAGE_ROOT, 'nats-server.conf'), workDir: join(dir, 'nats'), port: 0, monitorPort: 0 });
-      undo.push(() => nats.stop());
+      const nats = opts.nats ? undefined : await startNatsServer({ configFile: resolve(PACKAGE_ROOT, 'nats-server.conf'), workDir: join(dir, 'nats'), port: 0, monitorPort: 0 });
+      if (nats) undo.push(() => nats.stop());
+      const servers = opts.nats?.servers ?? [nats!.url];
       const postgres = await startPostgres({ dataDir: join(dir, 'pg'), port: 0, persistent: false });
       undo.push(() => postgres.stop());
       const chroma = await startChroma({ dataDir: join(dir, 'chroma'), port: 0 });
@@ -168,7 +181,7 @@ export class ChaosCluster implements AsyncDisposable {
         subjectPrefix: prefix,
         dataDir: join(dir, 'data'),
         log: { level: 'info' },
-        nats: { servers: [nats.url], reconnectWaitMs: 200 },
+        nats: { servers, reconnectWaitMs: 200, ...(opts.nats?.user ? { user: opts.nats.user, password: opts.nats.password ?? '' } : {}) },
         postgres: { url: postgres.url, poolMax: 4 },
         chroma: { url: chroma.url },
         load: { roots: [dir] },
@@ -178,7 +191,7 @@ export class ChaosCluster implements AsyncDisposable {
         memory: { intervalMs: 500 },
         ...(redis ? { cache: { l2: { url: redis.url } } } : {}),
       }, opts.config ?? {});
-      const config = testConfig(nats.url, flatten(fileConfig));
+      const config = testConfig(servers[0]!, flatten(fileConfig));
       const client = await Transport.connect(config);
       undo.push(() => client.close());
       await client.ensureTopology();
@@ -188,6 +201,11 @@ export class ChaosCluster implements AsyncDisposable {
         const file = join(dir, `worker-${stage}.yaml`);
         writeFileSync(file, stringify(deepMerge(fileConfig, opts.stageConfig?.[stage] ?? {})));
         for (let i = 0; i < (opts.workers?.[stage] ?? 1); i++) cluster.workers.push(new StageWorker(stage, i, file, join(dir, `worker-${stage}-${i}.log`)));
+      }
+      for (const h of opts.hosts ?? []) {
+        const file = join(dir, `worker-${h.name}.yaml`);
+        writeFileSync(file, stringify(deepMerge(fileConfig, h.config ?? {})));
+        cluster.workers.push(new StageWorker(h.name, 0, file, join(dir, `worker-${h.name}-0.log`), { stages: h.stages, ...(h.wrap ? { wrap: h.wrap } : {}) }));
       }
       try {
         await Promise.all(cluster.workers.map((w) => w.start()));
@@ -203,7 +221,8 @@ export class ChaosCluster implements AsyncDisposable {
     }
   }
 
-  workersOf(stage: PipelineStageName): StageWorker[] {
+  /** The workers called `stage` (a stage, or a host's name). */
+  workersOf(stage: string): StageWorker[] {
     return this.workers.filter((w) => w.stage === stage);
   }
 
@@ -403,7 +422,7 @@ export class ChaosCluster implements AsyncDisposable {
     await this.redis?.[Symbol.asyncDispose]();
     await this.chroma.stop();
     await this.postgres.stop();
-    await this.nats.stop();
+    await this.nats?.stop();
     if (process.env.DOCFLOW_CHAOS_KEEP) process.stderr.write(`      chaos: kept ${this.dir}\n`);
     else rmSync(this.dir, { recursive: true, force: true });
   }

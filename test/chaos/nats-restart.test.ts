@@ -23,7 +23,7 @@ describe('chaos: nats-server restarted twice mid-run (JetStream on disk)', funct
         const next = restarts[0];
         if (next === undefined || done < next * n) return 0;
         restarts.shift();
-        await cluster.nats.restart(); // SIGTERM, then start again on the same ports and store
+        await cluster.nats!.restart(); // SIGTERM, then start again on the same ports and store
         return 1;
       },
     });
