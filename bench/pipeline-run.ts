@@ -97,6 +97,23 @@ export function peakRss(pid: number): number {
   return m ? Number(m[1]) * 1024 : 0;
 }
 
+/** Sample a process's RSS (VmRSS) every `everyMs` until `stop()`, which returns [seconds, bytes] pairs. */
+export function sampleRss(pid: number, everyMs = 250): { stop(): Array<[number, number]> } {
+  const t0 = performance.now();
+  const points: Array<[number, number]> = [];
+  const read = (): void => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) points.push([(performance.now() - t0) / 1000, Number(m[1]) * 1024]);
+    } catch {
+      // the process is gone: the series ends
+    }
+  };
+  read();
+  const timer = setInterval(read, everyMs);
+  return { stop: () => { clearInterval(timer); read(); return points; } };
+}
+
 /**
  * Publish the corpus `copies` times (ids from `idPrefix` and the path, so that runs under different
  * prefixes are new documents) and wait for every terminal result.

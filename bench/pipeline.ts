@@ -24,7 +24,8 @@ import { Transport } from '../src/transport/index.js';
 import { chunkId } from '../actors/index/index.actor.js';
 import { Ingest, Result } from '../src/messages/index.js';
 import { isTerminal } from '../src/client/ingest-run.js';
-import { CORPUS_DIR, corpus, peakRss, pipelineRun, rate, startBenchServices, startDocflow, waitReady, type CorpusFile, type Figures } from './pipeline-run.js';
+import { CORPUS_DIR, corpus, peakRss, pipelineRun, rate, sampleRss, startBenchServices, startDocflow, waitReady, type CorpusFile, type Figures } from './pipeline-run.js';
+import { writeBenchData } from './report.js';
 
 /** The same work as the pipeline, one document after another on the main thread. */
 async function baselineLoop(config: Readonly<Config>, files: CorpusFile[], db: Database, index: ChromaIndex): Promise<Figures> {
@@ -91,6 +92,21 @@ async function stageMedians(db: Database, round: string): Promise<Record<string,
   return Object.fromEntries([...by].map(([k, v]) => [k, pct(v.sort((a, b) => a - b), 50)]));
 }
 
+/** Documents per second of one thread in each stage's handler, from the recorded timings of `collection`. */
+async function stageThroughput(db: Database, collection: string): Promise<Record<string, number>> {
+  const rows = (await db.query<{ timings: Record<string, number> | null }>('SELECT timings FROM documents WHERE collection = $1', [collection])).rows;
+  const sum = new Map<string, { ms: number; n: number }>();
+  for (const r of rows) {
+    for (const [k, v] of Object.entries(r.timings ?? {})) {
+      const s = sum.get(k) ?? { ms: 0, n: 0 };
+      s.ms += v;
+      s.n++;
+      sum.set(k, s);
+    }
+  }
+  return Object.fromEntries([...sum].map(([k, s]) => [k, s.ms > 0 ? (1000 * s.n) / s.ms : 0]));
+}
+
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function main(): Promise<void> {
@@ -120,15 +136,21 @@ async function main(): Promise<void> {
     let up = startDocflow(env);
     await waitReady(t);
     const lat = await latency(t, latencyN, 'idle');
+    const rssSeriesOnce = sampleRss(up.child.pid!);
     const once = await pipelineRun(t, files, 1, 'bench1');
+    const rssOnceSeries = rssSeriesOnce.stop();
     const rssOnce = peakRss(up.child.pid!);
     const latAfter = await latency(t, latencyN, 'after');
     await up.stop();
+    // Now: the 4x run reuses these document ids in another collection.
+    const throughput = await stageThroughput(db, 'bench1');
 
     console.log('  docflow up (fresh child process), corpus four times over ...');
     up = startDocflow(env);
     await waitReady(t);
+    const rssSeriesFour = sampleRss(up.child.pid!);
     const four = await pipelineRun(t, files, 4, 'bench4');
+    const rssFourSeries = rssSeriesFour.stop();
     const rssFour = peakRss(up.child.pid!);
     await up.stop();
 
@@ -151,6 +173,8 @@ async function main(): Promise<void> {
     const inStages = Object.values(stages).reduce((a, b) => a + b, 0);
     console.log(`    of which in the stages' handlers (median each): ${Object.entries(stages).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} ms; the rest (~${(pct(lat, 50) - inStages).toFixed(1)} ms) is hops, queues and acks`);
     console.log(`  the same right after the corpus run, n=${latAfter.length}   p50 ${pct(latAfter, 50).toFixed(1)} ms, p99 ${pct(latAfter, 99).toFixed(1)} ms`);
+    console.log(`  documents/s of one thread in each stage's handler, corpus once: ${Object.entries(throughput).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    writeBenchData('pipeline', { stageDocsPerSec: throughput, latencyMs: lat, rss: { once: rssOnceSeries, four: rssFourSeries } });
   } finally {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   }
