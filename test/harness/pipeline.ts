@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IngestRun, type DocProgress } from '../../src/client/ingest-run.js';
 import type { Config } from '../../src/config/load.js';
-import { silentLogger } from '../../src/log.js';
+import { silentLogger, type Logger } from '../../src/log.js';
 import type { IngestMessage, MessageKind } from '../../src/messages/index.js';
 import { DocflowNode } from '../../src/runtime/node.js';
 import type { StageDefinition } from '../../src/runtime/stage/types.js';
@@ -22,7 +22,7 @@ export interface PipelineHarness extends AsyncDisposable {
   ingest(items: ReadonlyArray<{ msg: IngestMessage; source?: string }>): Promise<Map<string, DocProgress>>;
 }
 
-export async function startPipeline(opts: { overrides?: Record<string, unknown>; roots?: string[]; pipeline?: readonly PipelineStageName[]; stages?: (config: Readonly<Config>) => StageDefinition<MessageKind, MessageKind>[] } = {}): Promise<PipelineHarness> {
+export async function startPipeline(opts: { overrides?: Record<string, unknown>; roots?: string[]; pipeline?: readonly PipelineStageName[]; stages?: (config: Readonly<Config>) => StageDefinition<MessageKind, MessageKind>[]; logger?: Logger } = {}): Promise<PipelineHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'docflow-pipeline-'));
   const cleanup: Array<() => Promise<void>> = [];
   try {
@@ -36,7 +36,7 @@ export async function startPipeline(opts: { overrides?: Record<string, unknown>;
       'postgres.url': pg.url, 'chroma.url': chroma.url, 'load.roots': [dir, ...(opts.roots ?? [])], dataDir: join(dir, 'data'),
       'metrics.enabled': false, ...opts.overrides,
     });
-    const node = await DocflowNode.start(config, silentLogger, { pipeline: opts.pipeline ?? ALL_STAGES, queries: true, embeddedStores: false, ...(opts.stages ? { stages: opts.stages(config) } : {}) });
+    const node = await DocflowNode.start(config, opts.logger ?? silentLogger, { pipeline: opts.pipeline ?? ALL_STAGES, queries: true, embeddedStores: false, ...(opts.stages ? { stages: opts.stages(config) } : {}) });
     cleanup.push(() => node.close());
     return {
       node, config, dir, nats,

@@ -47,6 +47,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
   readonly #counts = { processed: 0, failed: 0, retried: 0, deadLettered: 0 };
   readonly #maxDeliver: number;
   readonly #log: Logger;
+  readonly #debug: boolean;
 
   constructor(
     readonly def: StageDefinition<In, Out>,
@@ -56,6 +57,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
   ) {
     this.#settings = { ...settings };
     this.#log = log.child({ stage: def.name });
+    this.#debug = this.#log.isLevelEnabled('debug');
     const first = this.#consumerKeys()[0]!;
     const consumer = transport.config.consumers[first];
     if (!consumer) throw new DocflowError('ERR_TRANSPORT_TOPOLOGY', `stage ${def.name}: no consumer "${first}" in the config`);
@@ -256,6 +258,8 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     if (!d.settled) await d.ack();
     this.#counts.processed++;
     const ms = performance.now() - started;
+    // At debug level each document leaves a line per stage (the check spares the child logger otherwise).
+    if (this.#debug) log().debug({ ms: Math.round(ms * 10) / 10, outputs: outputs.length }, 'processed');
     this.#window.record(ms);
     this.#observer?.('ok', ms / 1000);
   }
@@ -363,13 +367,14 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
   async #deadLetterCrashed(d: Delivery<MessageOf<In>>, docId: string | undefined): Promise<void> {
     const attempts = d.deliveryCount - 1;
     const error = new DocflowError('ERR_STAGE_CRASHED', `stage ${this.def.name} was given this message ${attempts} times and never finished it (its worker died or stalled each time); it is not tried again: fix the cause, then \`docflow dlq replay\``).toInfo();
-    this.#log.error({ docId, seq: d.streamSeq, attempts }, 'message outlived its deliveries; dead-lettering');
+    const log = this.#log.child({ docId, seq: d.streamSeq });
+    log.error({ attempts }, 'message outlived its deliveries; dead-lettering');
     try {
       await this.#deadLetter(d.streamSeq, d.subject, d.body, d.headers, error, attempts, docId, 0);
       d.term(error.code);
       this.#observer?.('failed', 0);
     } catch (err) {
-      this.#log.error({ err: toDocflowError(err).toInfo() }, 'dead-lettering failed; message will be redelivered');
+      log.error({ err: toDocflowError(err).toInfo() }, 'dead-lettering failed; message will be redelivered');
       d.nak(this.#settings.retryBaseDelayMs);
     }
   }

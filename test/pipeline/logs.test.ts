@@ -1,0 +1,48 @@
+/**
+ * Structured logs about documents: every line the stages write about a document carries its id and
+ * the stage (and the delivery), so `grep '"docId":"x"'` tells a document's story across stages.
+ * Real pipeline, debug level, JSON lines captured.
+ */
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '../../src/log.js';
+import { startPipeline, type PipelineHarness } from '../harness/pipeline.js';
+
+interface Line { level: number; msg: string; docId?: string; stage?: string; seq?: number; attempt?: number; err?: { code?: string } }
+
+describe('logs: every line about a document names the document and the stage', function () {
+  this.timeout(120_000);
+  let h: PipelineHarness;
+  let out = '';
+
+  before(async () => {
+    const sink = new Writable({ write(c: Buffer, _e, cb) { out += c.toString(); cb(); } });
+    h = await startPipeline({ logger: createLogger({ level: 'debug', destination: sink }) });
+  });
+  after(async () => h?.[Symbol.asyncDispose]());
+
+  it('a failed document has its dead-lettering line (docId, stage, delivery, error code); a good one a line per stage; no document line lacks its stage', async () => {
+    const done = await h.ingest([
+      { msg: { id: 'log-good', text: 'A well-behaved document that every stage logs about at debug level.' } },
+      { msg: { id: 'log-bad', uri: 'file:///etc/passwd' } },
+    ]);
+    assert.equal(done.get('log-good')?.status, 'indexed');
+    assert.equal(done.get('log-bad')?.status, 'failed');
+    // The terminal result is published before the last stages ack and log: give them a moment.
+    const parse = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
+    for (let i = 0; i < 100 && !parse().some((l) => l.docId === 'log-good' && l.stage === 'knowledge' && l.msg === 'processed'); i++) await sleep(100);
+    const lines = parse();
+    const bad = lines.filter((l) => l.docId === 'log-bad');
+    const dead = bad.find((l) => l.msg === 'message failed; dead-lettering');
+    assert.ok(dead, `a dead-lettering line for log-bad, among: ${bad.map((l) => l.msg).join(' | ')}`);
+    assert.equal(dead.stage, 'load');
+    assert.match(dead.err?.code ?? '', /^ERR_LOAD_/);
+    assert.ok(typeof dead.seq === 'number' && typeof dead.attempt === 'number', 'the delivery is named');
+    const good = lines.filter((l) => l.docId === 'log-good');
+    const processed = new Set(good.filter((l) => l.msg === 'processed').map((l) => l.stage));
+    assert.deepEqual([...processed].sort(), ['embed', 'extract', 'index', 'knowledge', 'load', 'split'], 'at debug level, a line per stage that processed the good document');
+    const orphans = lines.filter((l) => l.docId !== undefined && l.stage === undefined);
+    assert.deepEqual(orphans.map((l) => l.msg), [], 'lines with a docId but no stage');
+  });
+});
