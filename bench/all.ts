@@ -60,9 +60,20 @@ export function machine(): Array<[string, string]> {
   ];
 }
 
-/** Every line of a benchmark's output that carries a goal verdict. */
+/**
+ * Every line of a benchmark's output that carries a goal verdict. A verdict inside a section (an
+ * unindented line other than the output's first, such as "relations (by entity ...)") is named after it.
+ */
 export function goalLines(run: BenchRun): Array<{ bench: string; line: string; verdict: 'PASS' | 'MISS' }> {
-  return run.output.split('\n').filter((l) => /\b(PASS|MISS)\b/.test(l)).map((l) => ({ bench: run.name, line: l.trim().replace(/\s{2,}/g, ' '), verdict: /\bMISS\b/.test(l) ? 'MISS' as const : 'PASS' as const }));
+  const out: Array<{ bench: string; line: string; verdict: 'PASS' | 'MISS' }> = [];
+  let section = '';
+  run.output.split('\n').forEach((l, i) => {
+    if (i > 0 && /^\S/.test(l)) section = l.split(/[(:]/)[0]!.trim();
+    if (!/\b(PASS|MISS)\b/.test(l)) return;
+    const line = l.trim().replace(/\s{2,}/g, ' ');
+    out.push({ bench: run.name, line: section && /^\s/.test(l) ? `${section}: ${line}` : line, verdict: /\bMISS\b/.test(l) ? 'MISS' : 'PASS' });
+  });
+  return out;
 }
 
 /** The charts from the data the benchmarks wrote, as files in `dir`: [title, file name]. */
@@ -77,7 +88,7 @@ export function writeCharts(dir: string): Array<[string, string]> {
     writeFileSync(join(dir, name), svg);
     charts.push([title, name]);
   };
-  put('throughput-by-stage.svg', 'Throughput by stage', barChart('Documents per second of one thread, by stage (corpus once)', 'documents/s', stages.map(([label, value]) => ({ label, value }))));
+  put('throughput-by-stage.svg', 'Throughput by stage', barChart('Documents per second of handler time, by stage (corpus once; includes waits for a pool thread or a batch)', 'documents/s', stages.map(([label, value]) => ({ label, value }))));
   put('latency.svg', 'Latency distribution', histogram(`Publish → indexed, one 4 KiB document on the idle pipeline (n=${d.latencyMs.length})`, 'ms', d.latencyMs));
   const mb = (s: Array<[number, number]>) => s.map(([t, b]) => [t, b / 2 ** 20] as const);
   put('rss.svg', 'RSS over time', lineChart('RSS of the docflow process during the corpus runs', 'seconds', 'MB', [{ name: 'corpus once', points: mb(d.rss.once) }, { name: 'corpus 4x (fresh process)', points: mb(d.rss.four) }]));

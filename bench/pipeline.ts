@@ -92,7 +92,7 @@ async function stageMedians(db: Database, round: string): Promise<Record<string,
   return Object.fromEntries([...by].map(([k, v]) => [k, pct(v.sort((a, b) => a - b), 50)]));
 }
 
-/** Documents per second of one thread in each stage's handler, from the recorded timings of `collection`. */
+/** Documents per second of handler time in each stage (1000 / mean ms per document, waits for a pool thread or a batch included), from the recorded timings of `collection`. */
 async function stageThroughput(db: Database, collection: string): Promise<Record<string, number>> {
   const rows = (await db.query<{ timings: Record<string, number> | null }>('SELECT timings FROM documents WHERE collection = $1', [collection])).rows;
   const sum = new Map<string, { ms: number; n: number }>();
@@ -173,7 +173,7 @@ async function main(): Promise<void> {
     const inStages = Object.values(stages).reduce((a, b) => a + b, 0);
     console.log(`    of which in the stages' handlers (median each): ${Object.entries(stages).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} ms; the rest (~${(pct(lat, 50) - inStages).toFixed(1)} ms) is hops, queues and acks`);
     console.log(`  the same right after the corpus run, n=${latAfter.length}   p50 ${pct(latAfter, 50).toFixed(1)} ms, p99 ${pct(latAfter, 99).toFixed(1)} ms`);
-    console.log(`  documents/s of one thread in each stage's handler, corpus once: ${Object.entries(throughput).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
+    console.log(`  documents per second of handler time in each stage (waits for a pool thread or a batch included), corpus once: ${Object.entries(throughput).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')}`);
     writeBenchData('pipeline', { stageDocsPerSec: throughput, latencyMs: lat, rss: { once: rssOnceSeries, four: rssFourSeries } });
   } finally {
     for (const s of stops.reverse()) await s().catch(() => undefined);

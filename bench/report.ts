@@ -13,7 +13,7 @@ export function reportDir(): string {
 
 /** The pipeline benchmark's series. */
 export interface PipelineChartData {
-  /** Documents per second of one thread in each stage's handler (1000 / mean ms per document), corpus once. */
+  /** Documents per second of handler time in each stage (1000 / mean ms per document, waits included), corpus once. */
   stageDocsPerSec: Record<string, number>;
   /** Publish → indexed, ms, one 4 KiB document at a time on the idle pipeline. */
   latencyMs: number[];

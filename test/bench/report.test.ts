@@ -13,6 +13,7 @@ import { goalLines, renderReport, writeCharts, type BenchRun } from '../../bench
 const RUNS: BenchRun[] = [
   { name: 'runtime', code: 0, seconds: 12.5, output: 'runtime bench\n  ratio 2 threads / loop    1.17x   (goal >= 1.6: MISS)\n  overhead per message   0.221 ms (goal < 0.3: PASS)\n' },
   { name: 'cache', code: 1, seconds: 3, output: 'Error: redis-server not found\n' },
+  { name: 'queries', code: 0, seconds: 9, output: 'queries bench\nrelations (by entity; 16 callers)\n  ratio NATS / direct   0.65x   (GOAL >= 0.7: MISS)\n' },
 ];
 
 const svgOf = (file: string) => new DOMParser().parseFromString(readFileSync(file, 'utf8'), 'image/svg+xml');
@@ -32,6 +33,7 @@ describe('bench report (npm run bench)', () => {
     assert.match(md, /\| runtime \| ratio 2 threads \/ loop 1\.17x \(goal >= 1\.6: MISS\) \| \*\*MISS\*\* \|/);
     assert.match(md, /\| runtime \| overhead per message 0\.221 ms \(goal < 0\.3: PASS\) \| PASS \|/);
     assert.match(md, /\*\*Failed to run:\*\* cache \(exit 1\)/);
+    assert.match(md, /\| queries \| relations: ratio NATS \/ direct 0\.65x \(GOAL >= 0\.7: MISS\) \| \*\*MISS\*\* \|/, 'a verdict in a section is named after it');
     assert.match(md, /### cache \(3\.0 s, exit 1\)\n\n```text\nError: redis-server not found\n```/);
   });
 
