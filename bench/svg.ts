@@ -53,27 +53,33 @@ export function barChart(title: string, yLabel: string, bars: ReadonlyArray<{ la
   return frame(title, yLabel, '', yMax, body);
 }
 
-/** A histogram of `values` in `bins` equal bins, with the p50 and p99 marked. */
+/**
+ * A histogram of `values` in `bins` equal bins, with the p50 and p99 marked. The range ends at 1.25x
+ * the p99, so that one stray outlier does not squash the rest into a bar: what lies beyond is counted
+ * in the last bin and said so.
+ */
 export function histogram(title: string, xLabel: string, values: readonly number[], bins = 20): string {
   const sorted = [...values].sort((a, b) => a - b);
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
   const lo = sorted[0] ?? 0;
-  const hi = sorted.at(-1) ?? 1;
+  const hi = Math.min(sorted.at(-1) ?? 1, pct(99) * 1.25);
   const width = (hi - lo) / bins || 1;
   const counts = new Array<number>(bins).fill(0);
   for (const v of sorted) counts[Math.min(bins - 1, Math.floor((v - lo) / width))]!++;
+  const beyond = sorted.filter((v) => v > hi).length;
   const yMax = Math.max(...counts, 1) * 1.1;
   const plotW = W - M.left - M.right;
   const x = (v: number) => M.left + plotW * ((v - lo) / (hi - lo || 1));
   const h = (c: number) => (H - M.top - M.bottom) * (c / yMax);
   const bars = counts.map((c, i) => `<rect x="${(M.left + (plotW / bins) * i + 1).toFixed(1)}" y="${(H - M.bottom - h(c)).toFixed(1)}" width="${(plotW / bins - 2).toFixed(1)}" height="${h(c).toFixed(1)}" fill="${COLORS[0]}"><title>${num(lo + i * width)}–${num(lo + (i + 1) * width)}: ${c}</title></rect>`).join('');
-  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
   const marks = ([[50, '#2ca02c'], [99, '#d62728']] as const).map(([p, color]) => {
     const v = pct(p);
     const right = x(v) > W - M.right - 80; // near the right edge the label goes to the left of its line
     return `<line x1="${x(v).toFixed(1)}" x2="${x(v).toFixed(1)}" y1="${M.top}" y2="${H - M.bottom}" stroke="${color}" stroke-dasharray="4 3"/><text x="${(x(v) + (right ? -4 : 4)).toFixed(1)}" y="${M.top + (p === 50 ? 12 : 26)}" text-anchor="${right ? 'end' : 'start'}" fill="${color}">p${p} ${num(v)}</text>`;
   }).join('');
   const axis = [0, 0.25, 0.5, 0.75, 1].map((f) => `<text x="${x(lo + f * (hi - lo)).toFixed(1)}" y="${H - M.bottom + 16}" text-anchor="middle">${num(lo + f * (hi - lo))}</text>`).join('');
-  return frame(title, 'count', xLabel, yMax, bars + marks + axis);
+  const over = beyond > 0 ? `<text x="${W - M.right}" y="${H - M.bottom - 6}" text-anchor="end">${beyond} over ${num(hi)} (max ${num(sorted.at(-1)!)}) in the last bin</text>` : '';
+  return frame(title, 'count', xLabel, yMax, bars + marks + axis + over);
 }
 
 /** Lines of [x, y] points, sharing both axes; a legend names them. */

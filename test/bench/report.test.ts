@@ -39,7 +39,7 @@ describe('bench report (npm run bench)', () => {
 
   it('draws throughput by stage, the latency distribution and RSS over time from the pipeline data', () => {
     mkdirSync(join(dir, 'data'), { recursive: true });
-    const latencyMs = Array.from({ length: 200 }, (_, i) => 40 + (i % 50));
+    const latencyMs = [...Array.from({ length: 199 }, (_, i) => 40 + (i % 50)), 1600]; // one stray outlier
     writeFileSync(join(dir, 'data', 'pipeline.json'), JSON.stringify({
       stageDocsPerSec: { embed: 40, load: 900, extract: 12.5, index: 60, split: 300 },
       latencyMs,
@@ -57,6 +57,8 @@ describe('bench report (npm run bench)', () => {
     assert.equal(counts.reduce((a, b) => a + b, 0), latencyMs.length, 'every sample is in a bin');
     const marks = [...hist.querySelectorAll('text')].map((t) => t.textContent).filter((t) => t?.startsWith('p'));
     assert.deepEqual(marks, ['p50 65', 'p99 89']);
+    const note = [...hist.querySelectorAll('text')].map((t) => t.textContent).find((t) => t?.includes('over'));
+    assert.equal(note, '1 over 111 (max 1600) in the last bin', 'the outlier does not stretch the range');
 
     const rss = svgOf(join(dir, 'rss.svg'));
     const lines = [...rss.querySelectorAll('polyline')].map((p) => p.getAttribute('points')!.split(' ').length);
