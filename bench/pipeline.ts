@@ -78,9 +78,9 @@ async function latency(t: Transport, n: number, round: string): Promise<number[]
   return times.sort((a, b) => a - b);
 }
 
-/** Median time in each stage's handler for the latency probes of `round` (from the documents' recorded timings), ms. */
-async function stageMedians(db: Database, round: string): Promise<Record<string, number>> {
-  const rows = (await db.query<{ timings: Record<string, number> | null }>(`SELECT timings FROM documents WHERE id LIKE $1`, [`lat-${round}-%`])).rows;
+/** Each stage's handler times (ms, one per document) from the recorded timings of the documents `where` selects. */
+async function stageTimes(db: Database, where: string, param: string): Promise<Map<string, number[]>> {
+  const rows = (await db.query<{ timings: Record<string, number> | null }>(`SELECT timings FROM documents WHERE ${where}`, [param])).rows;
   const by = new Map<string, number[]>();
   for (const r of rows) {
     for (const [k, v] of Object.entries(r.timings ?? {})) {
@@ -89,22 +89,22 @@ async function stageMedians(db: Database, round: string): Promise<Record<string,
       else by.set(k, [v]);
     }
   }
+  return by;
+}
+
+/** Median time in each stage's handler for the latency probes of `round`, ms. */
+async function stageMedians(db: Database, round: string): Promise<Record<string, number>> {
+  const by = await stageTimes(db, 'id LIKE $1', `lat-${round}-%`);
   return Object.fromEntries([...by].map(([k, v]) => [k, pct(v.sort((a, b) => a - b), 50)]));
 }
 
-/** Documents per second of handler time in each stage (1000 / mean ms per document, waits for a pool thread or a batch included), from the recorded timings of `collection`. */
+/** Documents per second of handler time in each stage (1000 / mean ms per document, waits for a pool thread or a batch included), for `collection`. */
 async function stageThroughput(db: Database, collection: string): Promise<Record<string, number>> {
-  const rows = (await db.query<{ timings: Record<string, number> | null }>('SELECT timings FROM documents WHERE collection = $1', [collection])).rows;
-  const sum = new Map<string, { ms: number; n: number }>();
-  for (const r of rows) {
-    for (const [k, v] of Object.entries(r.timings ?? {})) {
-      const s = sum.get(k) ?? { ms: 0, n: 0 };
-      s.ms += v;
-      s.n++;
-      sum.set(k, s);
-    }
-  }
-  return Object.fromEntries([...sum].map(([k, s]) => [k, s.ms > 0 ? (1000 * s.n) / s.ms : 0]));
+  const by = await stageTimes(db, 'collection = $1', collection);
+  return Object.fromEntries([...by].map(([k, v]) => {
+    const ms = v.reduce((a, b) => a + b, 0);
+    return [k, ms > 0 ? (1000 * v.length) / ms : 0];
+  }));
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

@@ -1,11 +1,12 @@
 /**
  * What the live dashboard shows, as one JSON snapshot: the stages of this node (state, rate, backlog,
  * in flight, counters), its memory (level, trend and recent RSS), its worker pools, and the latest
- * failed documents of the whole deployment with their reasons (from the results stream).
+ * failed documents of the whole deployment with their reasons (from the dead-letter subjects: every
+ * failure is dead-lettered, and nothing else goes there, so the feed decodes failures only).
  */
 import type { StageFigures } from '../metrics/metrics.js';
 import type { MemorySnapshot } from '../memory/types.js';
-import type { ResultMessage } from '../messages/index.js';
+import type { DeadLetterMessage } from '../messages/index.js';
 
 /** Failed documents kept for the page. */
 export const RECENT_FAILURES = 25;
@@ -24,7 +25,7 @@ export interface DashboardSources {
 /** One failed document as the page lists it. */
 export interface FailureEntry {
   docId: string;
-  stage?: string;
+  stage: string;
   code: string;
   message: string;
   at: string;
@@ -47,13 +48,10 @@ export class DashboardFeed {
 
   constructor(private readonly sources: DashboardSources) {}
 
-  /** Keep a failed result for the page (other results are ignored). */
-  record(r: ResultMessage): void {
-    if (r.status !== 'failed') return;
+  /** Keep a dead letter for the page (one without a document id was an undecodable message). */
+  record(d: DeadLetterMessage): void {
     this.#failedTotal++;
-    const e: FailureEntry = { docId: r.docId, code: r.error?.code ?? 'ERR_UNKNOWN', message: r.error?.message ?? '', at: r.at };
-    if (r.stage) e.stage = r.stage;
-    this.#failures.unshift(e);
+    this.#failures.unshift({ docId: d.docId ?? '(undecodable message)', stage: d.stage, code: d.error.code, message: d.error.message, at: d.at });
     if (this.#failures.length > RECENT_FAILURES) this.#failures.length = RECENT_FAILURES;
   }
 

@@ -133,7 +133,7 @@ function render(d) {
   $('no-failures').hidden = d.failures.length > 0;
   $('failures').tBodies[0].replaceChildren(...d.failures.map((f) => {
     const tr = el('tr', { 'data-doc': f.docId });
-    tr.append(el('td', {}, new Date(f.at).toLocaleTimeString()), el('td', {}, f.docId), el('td', {}, f.stage || ''), el('td', { class: 'code' }, f.code), el('td', { class: 'reason' }, f.message));
+    tr.append(el('td', {}, new Date(f.at).toLocaleTimeString()), el('td', {}, f.docId), el('td', {}, f.stage), el('td', { class: 'code' }, f.code), el('td', { class: 'reason' }, f.message));
     return tr;
   }));
 }

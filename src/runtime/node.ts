@@ -11,7 +11,7 @@ import { actorEndpoint } from '../actor/serve.js';
 import { PACKAGE_ROOT, streamName, type Config } from '../config/load.js';
 import { startNatsServer, type RunningNatsServer } from '../embedded/nats-server.js';
 import type { Logger } from '../log.js';
-import { Result, StatusReply, StatusRequest, TuneReply, TuneRequest, type MessageKind } from '../messages/index.js';
+import { DeadLetter, StatusReply, StatusRequest, TuneReply, TuneRequest, type MessageKind } from '../messages/index.js';
 import { Transport } from '../transport/index.js';
 import { natsDataDir, runFile } from './endpoints.js';
 import { VERSION } from './version.js';
@@ -189,7 +189,7 @@ export class DocflowNode implements AsyncDisposable {
     }
   }
 
-  /** The dashboard's feed: this node's stages, memory and pools, and failed results of every node. */
+  /** The dashboard's feed: this node's stages, memory and pools, and the dead letters of every node. */
   #dashboard(host: StageHost): DashboardFeed {
     const feed = new DashboardFeed({
       version: VERSION,
@@ -199,10 +199,10 @@ export class DocflowNode implements AsyncDisposable {
       pools: () => host.pools().map((p) => ({ name: p.name, threads: p.threads, queued: p.queued, running: p.running, completed: p.completed, failed: p.failed })),
     });
     void (async () => {
-      for await (const { message } of this.transport.subscribe(this.transport.subject('results.>'), Result, { signal: this.#abort.signal })) {
+      for await (const { message } of this.transport.subscribe(this.transport.subject('dlq.>'), DeadLetter, { signal: this.#abort.signal })) {
         if (message) feed.record(message);
       }
-    })().catch((err: unknown) => this.log.warn({ err }, 'the dashboard stopped following results'));
+    })().catch((err: unknown) => this.log.warn({ err }, 'the dashboard stopped following dead letters'));
     return feed;
   }
 

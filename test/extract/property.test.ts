@@ -10,15 +10,8 @@ import { DocflowError } from '../../src/errors/index.js';
 import { extract } from '../../src/extract/index.js';
 import { makeDocx } from '../fixtures/documents/make-docx.js';
 import { makePdf } from '../fixtures/documents/make-pdf.js';
+import { mutate, type Mutation } from '../fuzz/mutate.js';
 import { assertValid, corpus, MAN1, PY_HTML } from './helpers.js';
-
-type Mutation =
-  | { kind: 'flip'; at: number; bit: number }
-  | { kind: 'set'; at: number; byte: number }
-  | { kind: 'delete'; at: number; len: number }
-  | { kind: 'insert'; at: number; bytes: Uint8Array }
-  | { kind: 'copy'; from: number; at: number; len: number }
-  | { kind: 'truncate'; at: number };
 
 const at = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -29,27 +22,6 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant('copy' as const), from: at, at, len: fc.integer({ min: 1, max: 256 }) }),
   fc.record({ kind: fc.constant('truncate' as const), at }),
 );
-
-/** Apply mutations; positions are fractions of the current length, so they land anywhere. */
-function mutate(base: Uint8Array, ms: readonly Mutation[]): Uint8Array {
-  let b = Buffer.from(base);
-  for (const m of ms) {
-    const i = Math.floor(m.at * b.length);
-    switch (m.kind) {
-      case 'flip': if (b.length > 0) b[i] = b[i]! ^ (1 << m.bit); break;
-      case 'set': if (b.length > 0) b[i] = m.byte; break;
-      case 'delete': b = Buffer.concat([b.subarray(0, i), b.subarray(i + m.len)]); break;
-      case 'insert': b = Buffer.concat([b.subarray(0, i), m.bytes, b.subarray(i)]); break;
-      case 'copy': {
-        const from = Math.floor(m.from * b.length);
-        b = Buffer.concat([b.subarray(0, i), b.subarray(from, from + m.len), b.subarray(i)]);
-        break;
-      }
-      case 'truncate': b = b.subarray(0, i); break;
-    }
-  }
-  return new Uint8Array(b);
-}
 
 async function outcome(bytes: Uint8Array, name: string | undefined): Promise<void> {
   try {
