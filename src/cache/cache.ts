@@ -87,7 +87,7 @@ export class Cache implements AsyncDisposable {
     // Not an async function: an L1 hit costs one resolved promise, not a suspended frame.
     if (mask & L1) {
       const hit = this.#l1.get(key);
-      if (hit) return Promise.resolve(hit.value as T);
+      if (hit !== undefined) return Promise.resolve(hit as T);
     }
     if (!(mask & SHARED)) return NOTHING;
     return this.#readShared(key, mask).then((found) => found?.value as T | undefined);
@@ -96,7 +96,7 @@ export class Cache implements AsyncDisposable {
   /** L1 only, synchronously: for hot paths that would rather miss than wait for a round trip. */
   peek<T = unknown>(key: string): T | undefined {
     assertKey(key);
-    return this.#l1.get(key)?.value as T | undefined;
+    return this.#l1.get(key) as T | undefined;
   }
 
   /** Values of `keys` in order (undefined for misses), one round trip per shared level. */
@@ -107,7 +107,7 @@ export class Cache implements AsyncDisposable {
     let pending: number[] = [];
     keys.forEach((k, i) => {
       const hit = mask & L1 ? this.#l1.get(k) : undefined;
-      if (hit) out[i] = hit.value as T;
+      if (hit !== undefined) out[i] = hit as T;
       else pending.push(i);
     });
     for (const level of this.#shared) {
@@ -156,7 +156,7 @@ export class Cache implements AsyncDisposable {
     if (typeof compute !== 'function') throw new TypeError('compute must be a function');
     if (mask & L1) {
       const hit = this.#l1.get(key);
-      if (hit) return hit.value as T;
+      if (hit !== undefined) return hit as T;
     }
     return this.#flights.run(key, async () => {
       const found = mask & SHARED ? await this.#readShared(key, mask) : undefined;

@@ -2,18 +2,13 @@
  * L1: an LRU in this process's memory, bounded in entries and in (approximate) bytes, with a TTL per
  * entry and a tag index so `invalidateTag` does not scan. Values are kept by reference: callers
  * must treat cached values as immutable.
+ *
+ * The LRU holds the values themselves, not a wrapper with their tags and size: a wrapper per `set`
+ * cost a quarter of L1's write rate (bench/cache.ts). Tags live beside it, for tagged keys only.
  */
 import { LRUCache } from 'lru-cache';
 import type { L1Options } from './options.js';
 import { estimateBytes } from './size.js';
-
-/** An entry as L1 keeps it. */
-export interface L1Entry {
-  readonly value: unknown;
-  readonly tags: readonly string[];
-  /** Its share of `maxBytes`. */
-  readonly size: number;
-}
 
 /** L1's figures (counters since start, gauges now). */
 export interface L1Stats {
@@ -43,7 +38,10 @@ const ENTRY_OVERHEAD = 64;
 
 /** L1: see the file comment. */
 export class MemoryLevel {
-  readonly #lru: LRUCache<string, L1Entry>;
+  /** Values as given (never `undefined`, which is what a miss looks like). */
+  readonly #lru: LRUCache<string, NonNullable<unknown>>;
+  /** The tags of each key whose entry has some; kept in step with the LRU (see `#onDispose`). */
+  readonly #tagsOf = new Map<string, readonly string[]>();
   readonly #byTag = new Map<string, Set<string>>();
   readonly #maxTtlMs: number;
   readonly #opts: Readonly<L1Options>;
@@ -53,55 +51,71 @@ export class MemoryLevel {
   constructor(opts: Readonly<L1Options>) {
     this.#opts = opts;
     this.#maxTtlMs = opts.ttlMs;
-    this.#lru = new LRUCache<string, L1Entry>({
+    this.#lru = new LRUCache<string, NonNullable<unknown>>({
       max: opts.maxEntries,
       maxSize: opts.maxBytes,
-      sizeCalculation: (e) => e.size,
+      // Every set passes its size; this is only the LRU's required fallback.
+      sizeCalculation: (v, k) => entrySize(k, v, NO_TAGS),
       ttl: opts.ttlMs,
-      dispose: (entry, key, reason) => this.#onDispose(entry, key, reason),
+      dispose: (_value, key, reason) => this.#onDispose(key, reason),
     });
   }
 
-  /** The live entry under `key`, counted as a hit or a miss. */
-  get(key: string): L1Entry | undefined {
-    const entry = this.#lru.get(key);
-    if (entry === undefined) this.#counts.misses++;
+  /** The live value under `key` (`undefined` for none), counted as a hit or a miss. */
+  get(key: string): unknown {
+    const value = this.#lru.get(key);
+    if (value === undefined) this.#counts.misses++;
     else this.#counts.hits++;
-    return entry;
+    return value;
   }
 
-  /** The live entry without counting or touching its recency. */
-  peek(key: string): L1Entry | undefined {
+  /** The live value without counting or touching its recency. */
+  peek(key: string): unknown {
     return this.#lru.peek(key);
   }
 
   /**
-   * Keep `value` for at most `ttlMs` (and never longer than `l1.ttlMs`).
-   * @returns false when the value alone is over `maxBytes` (any older entry under `key` is dropped).
+   * Keep `value` (not `undefined`) for at most `ttlMs` (and never longer than `l1.ttlMs`).
+   * @returns false when the value alone is over `maxBytes`, or is `undefined` (any older entry under
+   *   `key` is dropped).
    */
   set(key: string, value: unknown, tags: readonly string[], ttlMs: number, writeBack = false): boolean {
-    let size = ENTRY_OVERHEAD + key.length + estimateBytes(value);
-    for (let i = 0; i < tags.length; i++) size += tags[i]!.length + 8;
+    if (value === undefined) return this.delete(key) < 0;
+    const size = entrySize(key, value, tags);
     if (size > this.#opts.maxBytes) {
       this.#counts.tooLarge++;
       this.#lru.delete(key);
       return false;
     }
-    const entry: L1Entry = { value, tags, size };
-    // The common case (TTL at or past the L1 cap) takes the LRU's default TTL: no options object.
-    if (ttlMs >= this.#maxTtlMs) this.#lru.set(key, entry);
-    else this.#lru.set(key, entry, { ttl: Math.max(1, Math.ceil(ttlMs)) });
-    if (tags.length > 0) this.#index(key, tags);
+    // The replaced entry's tags go first: the LRU's dispose of a replaced value ('set') leaves them.
+    if (this.#tagsOf.size !== 0) this.#untag(key);
+    // The common case (TTL at or past the L1 cap) takes the LRU's default TTL.
+    if (ttlMs >= this.#maxTtlMs) this.#lru.set(key, value as NonNullable<unknown>, { size });
+    else this.#lru.set(key, value as NonNullable<unknown>, { size, ttl: Math.max(1, Math.ceil(ttlMs)) });
+    if (tags.length > 0) this.#tag(key, tags);
     if (writeBack) this.#counts.writeBacks++;
     else this.#counts.sets++;
     return true;
   }
 
-  #index(key: string, tags: readonly string[]): void {
+  #tag(key: string, tags: readonly string[]): void {
+    this.#tagsOf.set(key, tags);
     for (const t of tags) {
       let keys = this.#byTag.get(t);
       if (!keys) this.#byTag.set(t, (keys = new Set()));
       keys.add(key);
+    }
+  }
+
+  #untag(key: string): void {
+    const tags = this.#tagsOf.get(key);
+    if (tags === undefined) return;
+    this.#tagsOf.delete(key);
+    for (const t of tags) {
+      const keys = this.#byTag.get(t);
+      if (!keys) continue;
+      keys.delete(key);
+      if (keys.size === 0) this.#byTag.delete(t);
     }
   }
 
@@ -122,10 +136,7 @@ export class MemoryLevel {
     const keys = this.#byTag.get(tag);
     if (!keys) return 0;
     let removed = 0;
-    for (const key of [...keys]) {
-      // The index can only be stale-but-harmless; check before dropping an entry it names.
-      if (this.#lru.peek(key, { allowStale: true })?.tags.includes(tag)) removed += this.delete(key);
-    }
+    for (const key of [...keys]) removed += this.delete(key);
     this.#byTag.delete(tag);
     return removed;
   }
@@ -153,6 +164,7 @@ export class MemoryLevel {
 
   clear(): void {
     this.#lru.clear();
+    this.#tagsOf.clear();
     this.#byTag.clear();
   }
 
@@ -160,15 +172,10 @@ export class MemoryLevel {
     return { ...this.#counts, entries: this.#lru.size, bytes: this.#lru.calculatedSize, maxEntries: this.#opts.maxEntries, maxBytes: this.#opts.maxBytes };
   }
 
-  #onDispose(entry: L1Entry, key: string, reason: LRUCache.DisposeReason): void {
-    // Replaced by a newer set of the same key (the common case): nothing to count or unindex.
-    if (reason === 'set' && entry.tags.length === 0) return;
-    for (const t of entry.tags) {
-      const keys = this.#byTag.get(t);
-      if (!keys) continue;
-      keys.delete(key);
-      if (keys.size === 0) this.#byTag.delete(t);
-    }
+  #onDispose(key: string, reason: LRUCache.DisposeReason): void {
+    // Replaced by a newer set of the same key (the common case): `set` has seen to its tags.
+    if (reason === 'set') return;
+    if (this.#tagsOf.size !== 0) this.#untag(key);
     if (reason === 'evict') {
       if (this.#trimming) this.#counts.trimmed++;
       else this.#counts.evictions++;
@@ -176,4 +183,13 @@ export class MemoryLevel {
       this.#counts.expired++;
     }
   }
+}
+
+const NO_TAGS: readonly string[] = [];
+
+/** An entry's share of `maxBytes`: its value, key and tags, and the LRU's own slots. */
+function entrySize(key: string, value: unknown, tags: readonly string[]): number {
+  let size = ENTRY_OVERHEAD + key.length + estimateBytes(value);
+  for (let i = 0; i < tags.length; i++) size += tags[i]!.length + 8;
+  return size;
 }

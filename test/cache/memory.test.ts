@@ -98,6 +98,34 @@ describe('cache L1 (memory)', () => {
     assert.equal((await cache.invalidateTag('new')).removed.l1, 1);
   });
 
+  it('a re-set without tags, an eviction and a delete each take the key out of its tags', async () => {
+    await using cache = await memoryCache({ maxEntries: 2 });
+    await cache.set('k', 1, { tags: ['t'] });
+    await cache.set('k', 2);
+    assert.equal((await cache.invalidateTag('t')).removed.l1, 0);
+    assert.equal(await cache.get('k'), 2);
+    await cache.set('e', 1, { tags: ['t'] });
+    await cache.set('f', 1);
+    await cache.set('g', 1); // 'f' evicted 'k'; 'g' evicts 'e'
+    assert.equal(cache.stats().l1.evictions, 2);
+    await cache.set('e', 'again'); // untagged now: the evicted entry's tag must not reach it
+    assert.equal((await cache.invalidateTag('t')).removed.l1, 0);
+    assert.equal(await cache.get('e'), 'again');
+  });
+
+  it('keeps falsy values as hits: 0, false, the empty string', async () => {
+    await using cache = await memoryCache();
+    await cache.set('zero', 0);
+    await cache.set('no', false);
+    await cache.set('empty', '');
+    assert.equal(await cache.get('zero'), 0);
+    assert.equal(await cache.get('no'), false);
+    assert.equal(await cache.get('empty'), '');
+    assert.equal(await cache.getOrCompute('zero', () => 99), 0);
+    assert.deepEqual(await cache.getMany(['zero', 'no', 'empty']), [0, false, '']);
+    assert.equal(cache.stats().l1.misses, 0);
+  });
+
   it('counts hits, misses and sets; peek reads L1 synchronously; undefined is never stored', async () => {
     await using cache = await memoryCache();
     await cache.set('a', 1);
