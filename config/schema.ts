@@ -50,6 +50,7 @@ export const PoolSettingsSchema = Obj({
   recycleAfterTasks: Int(0, Number.MAX_SAFE_INTEGER, 'replace a thread after this many tasks; 0 = never'),
   recycleOnHeapGrowthMb: Int(0, 1_000_000, 'replace a thread whose heap grew by this much; 0 = off'),
   maxOldGenerationSizeMb: Int(0, 1_000_000, 'heap limit of each thread; 0 = Node\'s default'),
+  maxYoungGenerationSizeMb: Int(0, 1_000_000, 'young generation (short-lived objects) of each thread; 0 = Node\'s default (up to 48 MB a thread)'),
   closeGraceMs: Int(0, 600_000, 'on close, time for running tasks before their threads are killed'),
 });
 

@@ -75,11 +75,12 @@ export class StageHost implements AsyncDisposable {
   /** Create the worker pool of a CPU stage from `poolDefaults` and `pools.<name>`, and register it. */
   createPool(name: string, filename: string | URL): WorkerPool {
     const p = poolSettings(this.config, name);
+    const limits = heapLimits(p);
     const pool = new WorkerPool({
       filename, name, threads: p.threads, taskTimeoutMs: p.taskTimeoutMs, recycleAfterTasks: p.recycleAfterTasks,
       recycleOnHeapGrowthMb: p.recycleOnHeapGrowthMb, closeGraceMs: p.closeGraceMs, logger: this.log,
       ...(p.maxQueue > 0 ? { maxQueue: p.maxQueue } : {}),
-      ...(p.maxOldGenerationSizeMb > 0 ? { resourceLimits: { maxOldGenerationSizeMb: p.maxOldGenerationSizeMb } } : {}),
+      ...(limits === undefined ? {} : { resourceLimits: limits }),
     });
     this.addPool(pool);
     return pool;
@@ -219,4 +220,13 @@ export class StageHost implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/** A pool's heap limits as Worker `resourceLimits`, or undefined when both are Node's defaults. */
+export function heapLimits(p: { maxOldGenerationSizeMb: number; maxYoungGenerationSizeMb: number }): { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number } | undefined {
+  if (p.maxOldGenerationSizeMb === 0 && p.maxYoungGenerationSizeMb === 0) return undefined;
+  return {
+    ...(p.maxOldGenerationSizeMb > 0 ? { maxOldGenerationSizeMb: p.maxOldGenerationSizeMb } : {}),
+    ...(p.maxYoungGenerationSizeMb > 0 ? { maxYoungGenerationSizeMb: p.maxYoungGenerationSizeMb } : {}),
+  };
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, redactConfig, subject, streamName } from '../../src/config/load.js';
+import { loadConfig, poolSettings, redactConfig, subject, streamName } from '../../src/config/load.js';
+import { heapLimits } from '../../src/runtime/stage-host.js';
 import { ConfigError } from '../../src/errors/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'docflow-config-'));
@@ -96,5 +97,13 @@ describe('config', () => {
     assert.equal(r.nats.token, '***');
     assert.doesNotMatch(JSON.stringify(r), /hunter2/);
     assert.equal(c.nats.password, 'hunter2', 'the original is untouched');
+  });
+
+  it('gives each pool its heap limits: old and young generation, each over poolDefaults, 0 = Node\'s default', () => {
+    const c = loadConfig({ env: {}, file: yamlFile('poolDefaults:\n  maxYoungGenerationSizeMb: 16\npools:\n  split: { maxYoungGenerationSizeMb: 0, maxOldGenerationSizeMb: 0 }\n') });
+    assert.deepEqual(heapLimits(poolSettings(c, 'extract')), { maxOldGenerationSizeMb: 256, maxYoungGenerationSizeMb: 16 });
+    assert.deepEqual(heapLimits(poolSettings(c, 'embed')), { maxOldGenerationSizeMb: 128, maxYoungGenerationSizeMb: 16 });
+    assert.equal(heapLimits(poolSettings(c, 'split')), undefined);
+    assert.ok(problems(() => loadConfig({ env: {}, file: yamlFile('pools:\n  extract: { maxYoungGenerationSizeMb: -1 }\n') })).some((p) => p.includes('maxYoungGenerationSizeMb')));
   });
 });
