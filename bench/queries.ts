@@ -28,6 +28,7 @@ import {
 import { KNOWLEDGE_MIGRATION, KnowledgeStore, type KnowledgeDb } from '../src/stores/knowledge/index.js';
 import { Database, migrate, MIGRATIONS, type Queryable, type Row } from '../src/stores/postgres/index.js';
 import { Transport } from '../src/transport/index.js';
+import { processTree, procCpuMs } from './cpu.js';
 import type { EntityType, ExtractedKnowledge } from '../src/knowledge/index.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
@@ -41,40 +42,6 @@ export interface Rate {
   calls: number;
   /** CPU time per call, microseconds: this process, nats-server, PostgreSQL (all its processes). */
   cpuUs: { node: number; nats: number; postgres: number };
-}
-
-const USER_HZ = 100;
-
-/** CPU time of a process from /proc, ms (utime + stime). */
-function procCpuMs(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
-  } catch {
-    return 0; // exited meanwhile
-  }
-}
-
-/** `pid` and all its descendants (PostgreSQL's backends are children of the postmaster). */
-function processTree(pid: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const ppid = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone
-    }
-  }
-  const out: number[] = [];
-  const todo = [pid];
-  while (todo.length > 0) {
-    const p = todo.pop()!;
-    out.push(p);
-    todo.push(...(children.get(p) ?? []));
-  }
-  return out;
 }
 
 /** Where CPU is measured: this process, nats-server, and the PostgreSQL server's process tree. */

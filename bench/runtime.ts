@@ -3,7 +3,7 @@
  * the same 1 ms CPU handler called in a plain loop, in one process, on one nats-server.
  * Run: npm run bench:runtime
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig, PACKAGE_ROOT, stageSettings } from '../src/config/load.js';
@@ -14,6 +14,7 @@ import { WorkerPool } from '../src/pool/index.js';
 import { StageRunner } from '../src/runtime/stage/runner.js';
 import type { StageDefinition } from '../src/runtime/stage/types.js';
 import { Transport } from '../src/transport/index.js';
+import { machineBusyMs, statCpuMs } from './cpu.js';
 import { spin } from './spin.js';
 
 const TASK_MS = 1;
@@ -33,30 +34,6 @@ export interface RuntimeBenchResult {
   loopOthersShare: number;
 }
 
-/** Clock ticks per second of /proc/<pid>/stat (USER_HZ; 100 on Linux). */
-const USER_HZ = 100;
-
-/** utime + stime of a process or one of its threads from /proc, ms (undefined off Linux). */
-function procCpuMs(path: string): number | undefined {
-  try {
-    // Fields after the command name, which is in parentheses and may hold spaces.
-    const f = readFileSync(path, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / USER_HZ;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Busy CPU time of the whole machine (all cores, every process) from /proc/stat, ms. */
-function machineBusyMs(): number {
-  try {
-    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
-    return (((user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0)) * 1000) / USER_HZ;
-  } catch {
-    return 0;
-  }
-}
-
 interface CpuSnapshot { at: number; main: number; all: number; server: number; machine: number }
 
 /** CPU used by the main thread, by this process's other threads (the workers), by nats-server and by the machine. */
@@ -64,9 +41,9 @@ function cpuSnapshot(serverPid?: number): CpuSnapshot {
   const u = process.cpuUsage();
   return {
     at: performance.now(),
-    main: procCpuMs(`/proc/self/task/${process.pid}/stat`) ?? 0,
+    main: statCpuMs(`/proc/self/task/${process.pid}/stat`) ?? 0,
     all: (u.user + u.system) / 1000,
-    server: serverPid === undefined ? 0 : procCpuMs(`/proc/${serverPid}/stat`) ?? 0,
+    server: serverPid === undefined ? 0 : statCpuMs(`/proc/${serverPid}/stat`) ?? 0,
     machine: machineBusyMs(),
   };
 }
@@ -149,6 +126,12 @@ async function main(): Promise<void> {
   const c = (x: CpuPerMessage) => `main thread ${x.mainMs.toFixed(3)}, worker threads ${x.workersMs.toFixed(3)}, nats-server ${x.serverMs.toFixed(3)}`;
   console.log(`  CPU per message, ms (1 thread)          ${c(r.cpu1)}`);
   console.log(`  CPU per message, ms (2 threads)         ${c(r.cpu2)}`);
+  // What the machine could give if docflow's own overhead were nil: each message still costs the
+  // task's CPU and nats-server's (deliver, ack, store the output, confirm it) on the same cores.
+  const cores = availableParallelism();
+  const taskMs = 1000 / r.loopPerSec;
+  const ceiling = (cores * 1000) / (taskMs + r.cpu2.serverMs);
+  console.log(`  ceiling on ${cores} cores, no overhead but nats-server's  ${f(ceiling)} msgs/s = ${(ceiling / r.loopPerSec).toFixed(2)}x the loop (${cores} x 1000 / (task ${taskMs.toFixed(3)} + nats-server ${r.cpu2.serverMs.toFixed(3)} ms))`);
   const pct = (x: number) => `${Math.round(x * 100)}%`;
   console.log(`  other processes' share of the CPU       loop ${pct(r.loopOthersShare)}, 1 thread ${pct(r.cpu1.othersShare)}, 2 threads ${pct(r.cpu2.othersShare)}${Math.max(r.loopOthersShare, r.cpu1.othersShare, r.cpu2.othersShare) > 0.05 ? '  (busy machine: the figures above are low)' : ''}`);
 }
