@@ -270,7 +270,7 @@ export class Cache implements AsyncDisposable {
     } catch (err) {
       level.count('decodeErrors');
       level.count('misses');
-      this.#log.debug({ level: level.name, err: err instanceof Error ? err.message : String(err) }, 'cache entry does not decode; treated as a miss');
+      this.#log.debug({ cacheLevel: level.name, err: err instanceof Error ? err.message : String(err) }, 'cache entry does not decode; treated as a miss');
       return undefined;
     }
     const ttlMs = entry.ttlMs ?? got.expiresAt - Date.now();

@@ -147,7 +147,7 @@ export class RemoteLevel<S extends CacheStore = CacheStore> {
     this.#degraded = true;
     const { label, probeIntervalMs } = this.#o;
     this.#o.logger.warn(
-      { level: this.name, target: this.store.target, op: what, err: err instanceof Error ? err.message : String(err) },
+      { cacheLevel: this.name, target: this.store.target, op: what, err: err instanceof Error ? err.message : String(err) },
       `cache ${this.name} (${label}) is unavailable; going on without it and checking again every ${probeIntervalMs} ms`,
     );
     this.#scheduleProbe();
@@ -175,6 +175,6 @@ export class RemoteLevel<S extends CacheStore = CacheStore> {
     if (this.#closed) return;
     this.#degraded = false;
     this.#counts.recoveries++;
-    this.#o.logger.info({ level: this.name, target: this.store.target }, `cache ${this.name} (${this.#o.label}) is back`);
+    this.#o.logger.info({ cacheLevel: this.name, target: this.store.target }, `cache ${this.name} (${this.#o.label}) is back`);
   }
 }

@@ -83,6 +83,9 @@ describe('cache degradation: Redis or PostgreSQL down, slow, and back', function
     assert.ok(l2().skipped > 0);
     assert.ok(l2().errors >= 1);
     assert.equal(logged(lines, DOWN).length, 1, 'logged once, not once per failure');
+    // pino's own `level` (the severity) stays intact: the cache level has a field of its own.
+    assert.equal(logged(lines, DOWN)[0]!['level'], 40);
+    assert.equal(logged(lines, DOWN)[0]!['cacheLevel'], 'l2');
     assert.deepEqual(await cache.invalidatePrefix('new:'), { removed: { l1: 0, l2: 0, l3: 5 }, failed: ['l2'] });
 
     await redis().start();
