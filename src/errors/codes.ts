@@ -25,6 +25,7 @@ export const ErrorCodes = {
   ERR_TRANSPORT_CONNECT: { retryable: true, hint: 'is nats-server running? check nats.servers and credentials' },
   ERR_TRANSPORT_AUTH: { retryable: false, hint: 'check DOCFLOW_NATS_USER / DOCFLOW_NATS_PASSWORD (or nats.token)' },
   ERR_TRANSPORT_CLOSED: { retryable: true, hint: 'the NATS connection was closed; the operation can be retried after reconnect' },
+  ERR_TRANSPORT_PERMISSION: { retryable: false, hint: 'the NATS user may not use this subject: grant it in the server\'s permissions for this role (config/nats-secure.example.conf) or connect as a user that has it' },
   ERR_TRANSPORT_TIMEOUT: { retryable: true, hint: 'no reply in time: is the service running (`docflow up`)?' },
   ERR_TRANSPORT_NO_RESPONDERS: { retryable: true, hint: 'nothing serves this subject: start `docflow up` or a worker' },
   ERR_TRANSPORT_PUBLISH: { retryable: true, hint: 'JetStream did not acknowledge the publish; it can be retried' },

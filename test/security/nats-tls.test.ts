@@ -184,6 +184,9 @@ describe('security 2: TLS and per-user subject permissions (config/nats-secure.e
     const status = await docflow(['status'], ingestEnv);
     assert.notEqual(status.code, 0);
     assert.match(status.stderr, /Permissions Violation for Publish to "docflow.status"/, status.stderr);
+    // A refusal, not an outage: its own code, which no caller retries.
+    assert.match(status.stderr, /ERR_TRANSPORT_PERMISSION/, status.stderr);
+    assert.doesNotMatch(status.stderr, /ERR_TRANSPORT_CLOSED/, status.stderr);
   });
 });
 
