@@ -2,6 +2,8 @@ import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 
 /** Header that marks a claim-checked body: `<bucket>/<object name>`. */
 export const CLAIM_HEADER = 'Docflow-Claim';
+/** {@link CLAIM_HEADER} as `readHeaders` keys it (lower case). */
+export const CLAIM_HEADER_LC = CLAIM_HEADER.toLowerCase();
 /** The de-duplication header JetStream honours. */
 export const MSG_ID_HEADER = 'Nats-Msg-Id';
 

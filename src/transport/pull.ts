@@ -4,7 +4,7 @@ import type { MessageKind, MessageOf } from '../messages/index.js';
 import { toDocflowError, type DocflowError } from '../errors/index.js';
 import type { Logger } from '../log.js';
 import type { ClaimCheck } from './claim-check.js';
-import { CLAIM_HEADER, readHeaders } from './headers.js';
+import { CLAIM_HEADER_LC, readHeaders } from './headers.js';
 import { PulledDelivery, PullInbox, type Delivery, type DeliveryOwner, type PullEnd, type RawJsMsg } from './raw-pull.js';
 
 /** How much a pull consumer may hold at once: messages and bytes handed out but not yet settled. */
@@ -280,7 +280,6 @@ export class PullConsumer<K extends MessageKind> implements AsyncIterable<Delive
   }
 }
 
-const CLAIM_HEADER_LC = CLAIM_HEADER.toLowerCase();
 
 function validCredit(c: Credit): Credit {
   if (!Number.isInteger(c.maxMessages) || c.maxMessages < 1) throw new TypeError('credit.maxMessages must be a positive integer');

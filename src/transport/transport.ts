@@ -8,7 +8,7 @@ import { silentLogger, type Logger } from '../log.js';
 import type { MessageKind, MessageOf } from '../messages/index.js';
 import { ClaimCheck } from './claim-check.js';
 import { connectNats, inboxRefused } from './connect.js';
-import { CLAIM_HEADER, readHeaders, writeHeaders } from './headers.js';
+import { CLAIM_HEADER, CLAIM_HEADER_LC, readHeaders, writeHeaders } from './headers.js';
 import { PullConsumer, type Credit } from './pull.js';
 import { serveEndpoints, requestReply, type EndpointDef, type ServiceHandle, type ServiceDef } from './services.js';
 import { ensureTopology, type TopologyReport } from './topology.js';
@@ -196,7 +196,7 @@ export class Transport implements AsyncDisposable {
     const sub = this.nc.subscribe(subject);
     opts.signal?.addEventListener('abort', () => sub.unsubscribe(), { once: true });
     try {
-      for await (const m of sub) yield this.#decodeMsg(kind, m);
+      for await (const m of sub) yield await this.#decodeMsg(kind, m);
     } finally {
       sub.unsubscribe(); // also when the caller stops iterating early
     }
@@ -222,7 +222,7 @@ export class Transport implements AsyncDisposable {
   /** A stored message of a configured stream, by sequence (claim check resolved), or null. */
   async getStored(streamKey: string, seq: number): Promise<StoredMessage | null> {
     const m = await getStored(this.jsm, streamName(this.config, streamKey), seq);
-    const ref = m?.headers[CLAIM_HEADER.toLowerCase()];
+    const ref = m?.headers[CLAIM_HEADER_LC];
     if (m && ref !== undefined) m.body = await this.#claims.fetch(ref);
     return m;
   }
@@ -303,9 +303,13 @@ export class Transport implements AsyncDisposable {
     return this.close();
   }
 
-  #decodeMsg<K extends MessageKind>(kind: K, m: Msg): { subject: string; message?: MessageOf<K>; error?: DocflowError } {
+  /** A subscribed message decoded, its body fetched first when it travelled by claim check (e.g. a dead letter of a large document). */
+  async #decodeMsg<K extends MessageKind>(kind: K, m: Msg): Promise<{ subject: string; message?: MessageOf<K>; error?: DocflowError }> {
     try {
-      return { subject: m.subject, message: this.codec.decode(kind, m.data, readHeaders(m.headers)) as MessageOf<K> };
+      const headers = readHeaders(m.headers);
+      const ref = headers[CLAIM_HEADER_LC];
+      const body = ref === undefined ? m.data : await this.#claims.fetch(ref, this.codec.options.maxBodyBytes);
+      return { subject: m.subject, message: this.codec.decode(kind, body, headers) as MessageOf<K> };
     } catch (err) {
       return { subject: m.subject, error: toDocflowError(err) };
     }

@@ -134,6 +134,21 @@ describe('transport (real nats-server)', function () {
     await pull.close();
   });
 
+  it('a plain subscriber gets a claim-checked body restored too (a dead letter of a large document)', async () => {
+    const t = await transport();
+    const big = randomBytes(2_400_000).toString('base64');
+    const subject = t.subject('dlq.load');
+    const sub = t.subscribe(subject, Ingest);
+    const first = sub.next();
+    await t.flush();
+    await t.publish(subject, Ingest, { id: 'big-dead', text: big });
+    const got = (await first).value!;
+    assert.equal(got.error, undefined);
+    assert.equal(got.message?.id, 'big-dead');
+    assert.equal(got.message?.text, big);
+    await sub.return(undefined);
+  });
+
   it('redelivers a nak with its delay and counts deliveries', async () => {
     const t = await transport();
     await t.publish(t.subject('ingest'), Ingest, { text: 'retry me' });
