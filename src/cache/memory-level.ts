@@ -80,7 +80,10 @@ export class MemoryLevel {
    *   `key` is dropped).
    */
   set(key: string, value: unknown, tags: readonly string[], ttlMs: number, writeBack = false): boolean {
-    if (value === undefined) return this.delete(key) < 0;
+    if (value === undefined) {
+      this.#lru.delete(key);
+      return false;
+    }
     const size = entrySize(key, value, tags);
     if (size > this.#opts.maxBytes) {
       this.#counts.tooLarge++;
