@@ -28,6 +28,7 @@ import {
 import { KNOWLEDGE_MIGRATION, KnowledgeStore, type KnowledgeDb } from '../src/stores/knowledge/index.js';
 import { Database, migrate, MIGRATIONS, type Queryable, type Row } from '../src/stores/postgres/index.js';
 import { Transport } from '../src/transport/index.js';
+import { prng } from '../test/harness/prng.js';
 import { processTree, procCpuMs } from './cpu.js';
 import type { EntityType, ExtractedKnowledge } from '../src/knowledge/index.js';
 
@@ -112,18 +113,6 @@ export interface GeneratedCorpus {
   documents: Array<{ id: string; knowledge: ExtractedKnowledge }>;
   fragments: string[];
   pathPairs: Array<[string, string]>;
-}
-
-/** mulberry32: a small seeded PRNG, so every run generates the same corpus. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SYLLABLES = ['ka', 'lo', 'mir', 'ven', 'sta', 'dor', 'el', 'ri', 'an', 'tho', 'mas', 'bel', 'qui', 'zor', 'fen', 'gal', 'ith', 'ur', 'os', 'pa', 'ne', 'vik', 'sol', 'ter'];

@@ -2,23 +2,12 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { IngestMessage } from '../../src/messages/index.js';
+import { prng } from '../harness/prng.js';
 
 /** One document of a chaos run: the message to publish and the id it is known by. */
 export interface ChaosDoc {
   id: string;
   msg: IngestMessage;
-}
-
-// A small PRNG (mulberry32): the same seed gives the same corpus, so a failing run can be repeated.
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ren', 'tus', 'vo', 'pra', 'shi', 'del', 'an', 'quo', 'ber', 'zin', 'ul', 'fa', 'gor', 'ny', 'es', 'ti', 'mar'];

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { useHarness } from '../harness/temp-service.js';
 import { ChaosCluster, report, scale } from './cluster.js';
-import { chaosCorpus, prng } from './corpus.js';
+import { chaosCorpus } from './corpus.js';
+import { prng } from '../harness/prng.js';
 
 describe('chaos: a random stage worker process killed with SIGKILL every few seconds', function () {
   this.timeout(1_800_000);
