@@ -68,7 +68,7 @@ export async function openStores(config: Readonly<Config>, log: Logger, opts: { 
     const c = config.cache;
     const cache = await Cache.open(
       { l1: c.l1, l2: { url: c.l2.url, timeoutMs: c.l2.timeoutMs, compressMinBytes: c.l2.compressMinBytes }, l3: { enabled: c.l3.enabled } },
-      { logger: log.child({ component: 'cache' }), db, dbTarget: redactUrl(postgresUrl) },
+      { logger: log, db, dbTarget: redactUrl(postgresUrl) },
     );
     cleanup.push(() => cache.close());
     return { db, documents, index, knowledge, cache, postgresUrl, chromaUrl, started, close };
