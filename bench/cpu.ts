@@ -57,7 +57,7 @@ export function machineBusyMs(): number {
   }
 }
 
-/** Measures how many cores the machine kept busy, on average, between `start()` and `stop()`. */
+/** From this call to `stop()`: how many cores the machine kept busy, on average. */
 export function coresBusy(): { stop(): number } {
   const busy0 = machineBusyMs();
   const t0 = performance.now();

@@ -91,10 +91,15 @@ export async function waitReady(t: Transport, stages = 5): Promise<void> {
   throw new Error('docflow did not come up in 60 s');
 }
 
+/** A memory figure of /proc/<pid>/status (VmHWM, VmRSS, ...), bytes; undefined when absent. Throws when the process is gone. */
+function statusBytes(pid: number, field: 'VmHWM' | 'VmRSS'): number | undefined {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : undefined;
+}
+
 /** Peak resident set of a process and its threads (VmHWM), bytes. */
 export function peakRss(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
+  return statusBytes(pid, 'VmHWM') ?? 0;
 }
 
 /** Sample a process's RSS (VmRSS) every `everyMs` until `stop()`, which returns [seconds, bytes] pairs. */
@@ -103,8 +108,8 @@ export function sampleRss(pid: number, everyMs = 250): { stop(): Array<[number, 
   const points: Array<[number, number]> = [];
   const read = (): void => {
     try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (m) points.push([(performance.now() - t0) / 1000, Number(m[1]) * 1024]);
+      const rss = statusBytes(pid, 'VmRSS');
+      if (rss !== undefined) points.push([(performance.now() - t0) / 1000, rss]);
     } catch {
       // the process is gone: the series ends
     }

@@ -47,10 +47,15 @@ export async function connectNats(s: NatsSettings): Promise<NatsConnection> {
  * of what went wrong underneath. Undefined for any other error.
  */
 export function inboxRefused(err: unknown, inboxPrefix: string): TransportError | undefined {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
-    if (e instanceof PermissionViolationError && e.operation === 'subscription' && e.subject.startsWith(`${inboxPrefix}.`)) {
-      return new TransportError('ERR_TRANSPORT_AUTH', `NATS does not let this user subscribe to its reply inboxes (${e.subject}): set nats.inboxPrefix (DOCFLOW_NATS_INBOX_PREFIX) to the prefix its role may subscribe to, e.g. _INBOX_ingest`, { cause: err });
-    }
+  const e = permissionViolation(err);
+  if (e?.operation === 'subscription' && e.subject.startsWith(`${inboxPrefix}.`)) {
+    return new TransportError('ERR_TRANSPORT_AUTH', `NATS does not let this user subscribe to its reply inboxes (${e.subject}): set nats.inboxPrefix (DOCFLOW_NATS_INBOX_PREFIX) to the prefix its role may subscribe to, e.g. _INBOX_ingest`, { cause: err });
   }
+  return undefined;
+}
+
+/** The server's permissions refusal somewhere in `err`'s cause chain, if any. */
+export function permissionViolation(err: unknown): PermissionViolationError | undefined {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) if (e instanceof PermissionViolationError) return e;
   return undefined;
 }

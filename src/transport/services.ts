@@ -1,10 +1,11 @@
-import { NoRespondersError, PermissionViolationError, TimeoutError, RequestError, type NatsConnection, type Msg } from '@nats-io/transport-node';
+import { NoRespondersError, TimeoutError, RequestError, type NatsConnection, type Msg } from '@nats-io/transport-node';
 import { Svcm, type ServiceMsg } from '@nats-io/services';
 import type { Codec } from '../codec/index.js';
 import { DocflowError, TransportError, toDocflowError } from '../errors/index.js';
 import type { Logger } from '../log.js';
 import { ErrorReply, type MessageKind, type MessageOf } from '../messages/index.js';
 import { readHeaders, writeHeaders } from './headers.js';
+import { permissionViolation } from './connect.js';
 
 /** A NATS micro-service: name and version show in `$SRV.INFO`; `queue` spreads requests over instances. */
 export interface ServiceDef {
@@ -103,8 +104,9 @@ export async function requestReply<Q extends MessageKind, R extends MessageKind>
 function requestError(cause: unknown, subject: string, timeoutMs: number): TransportError {
   const inner = cause instanceof RequestError ? (cause.cause ?? cause) : cause;
   // Not an outage: retrying cannot help until the server's permissions change.
-  if (inner instanceof PermissionViolationError) {
-    return new TransportError('ERR_TRANSPORT_PERMISSION', `NATS does not allow this user to ${inner.operation === 'publish' ? 'publish to' : 'subscribe to'} ${inner.subject} (${inner.message}): grant it in the server's permissions for this role, or connect as a user that has it`, { cause });
+  const denied = permissionViolation(cause);
+  if (denied) {
+    return new TransportError('ERR_TRANSPORT_PERMISSION', `NATS does not allow this user to ${denied.operation === 'publish' ? 'publish to' : 'subscribe to'} ${denied.subject} (${denied.message}): grant it in the server's permissions for this role, or connect as a user that has it`, { cause });
   }
   if (inner instanceof NoRespondersError || (cause instanceof RequestError && cause.isNoResponders?.())) {
     return new TransportError('ERR_TRANSPORT_NO_RESPONDERS', `nothing answers on ${subject}: is \`docflow up\` running against this NATS server?`, { cause });
