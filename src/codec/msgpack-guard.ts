@@ -18,7 +18,7 @@ const fail = (message: string, at: number): CodecError => new CodecError('ERR_CO
 
 /** True when buf[start, start + len) is valid UTF-8; short ASCII runs are checked inline. */
 function utf8At(buf: Uint8Array, start: number, len: number): boolean {
-  if (len <= 32) {
+  if (len <= 64) {
     let i = start;
     const end = start + len;
     while (i < end && buf[i]! < 0x80) i++;
@@ -27,57 +27,59 @@ function utf8At(buf: Uint8Array, start: number, len: number): boolean {
   return isUtf8(buf.subarray(start, start + len));
 }
 
-/** Size of the length field of str8/16/32, bin8/16/32 (by lead byte); 0 for other bytes. */
-function lengthFieldSize(b: number): number {
-  switch (b) {
-    case 0xc4: case 0xd9: return 1;
-    case 0xc5: case 0xda: return 2;
-    case 0xc6: case 0xdb: return 4;
-    default: return 0;
-  }
-}
+// What each lead byte starts, looked up once per value instead of branching through the ranges.
+const INVALID = 0; // 0xc1 and the ext/fixext types
+const SCALAR = 1; // fixints, nil, booleans, ints, floats: SIZE bytes follow
+const FIXSTR = 2;
+const STR = 3; // str8/16/32: a length field of SIZE bytes follows
+const BIN = 4; // bin8/16/32: likewise
+const FIXMAP = 5;
+const FIXARRAY = 6;
+const MAP = 7; // map16/32: a count field of SIZE bytes follows
+const ARRAY = 8; // array16/32: likewise
 
-/** Bytes after the lead byte of a fixed-size scalar, or -1 if `b` is not one. */
-function scalarSize(b: number): number {
-  if (b < 0x80 || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) return 0;
-  switch (b) {
-    case 0xcc: case 0xd0: return 1;
-    case 0xcd: case 0xd1: return 2;
-    case 0xca: case 0xce: case 0xd2: return 4;
-    case 0xcb: case 0xcf: case 0xd3: return 8;
-    default: return -1;
-  }
+const KIND = new Uint8Array(256);
+const SIZE = new Uint8Array(256);
+for (let b = 0; b < 256; b++) {
+  const set = (kind: number, size = 0): void => {
+    KIND[b] = kind;
+    SIZE[b] = size;
+  };
+  if (b < 0x80 || b >= 0xe0 || b === 0xc0 || b === 0xc2 || b === 0xc3) set(SCALAR);
+  else if (b <= 0x8f) set(FIXMAP);
+  else if (b <= 0x9f) set(FIXARRAY);
+  else if (b <= 0xbf) set(FIXSTR);
+  else if (b === 0xcc || b === 0xd0) set(SCALAR, 1);
+  else if (b === 0xcd || b === 0xd1) set(SCALAR, 2);
+  else if (b === 0xca || b === 0xce || b === 0xd2) set(SCALAR, 4);
+  else if (b === 0xcb || b === 0xcf || b === 0xd3) set(SCALAR, 8);
+  else if (b === 0xd9) set(STR, 1);
+  else if (b === 0xda) set(STR, 2);
+  else if (b === 0xdb) set(STR, 4);
+  else if (b === 0xc4) set(BIN, 1);
+  else if (b === 0xc5) set(BIN, 2);
+  else if (b === 0xc6) set(BIN, 4);
+  else if (b === 0xdc) set(ARRAY, 2);
+  else if (b === 0xdd) set(ARRAY, 4);
+  else if (b === 0xde) set(MAP, 2);
+  else if (b === 0xdf) set(MAP, 4);
+  else set(INVALID);
 }
 
 const readLength = (buf: Uint8Array, pos: number, size: number): number =>
   size === 1 ? buf[pos]! : size === 2 ? (buf[pos]! << 8) | buf[pos + 1]! : ((buf[pos]! << 24) | (buf[pos + 1]! << 16) | (buf[pos + 2]! << 8) | buf[pos + 3]!) >>> 0;
 
-interface Container {
-  /** Entries (maps) or elements (arrays). */
-  count: number;
-  /** Bytes of the length field after the lead byte. */
-  header: number;
-  map: boolean;
-}
-
-/** The container that lead byte `b` opens (its length field checked to be in bounds), or undefined. */
-function containerHeader(buf: Uint8Array, pos: number, b: number, at: number): Container | undefined {
-  if (b >= 0x80 && b <= 0x8f) return { count: b & 0x0f, header: 0, map: true };
-  if (b >= 0x90 && b <= 0x9f) return { count: b & 0x0f, header: 0, map: false };
-  const header = b === 0xdc || b === 0xde ? 2 : b === 0xdd || b === 0xdf ? 4 : 0;
-  if (header === 0) return undefined;
-  if (pos + header > buf.length) throw fail('truncated msgpack length', at);
-  return { count: readLength(buf, pos, header), header, map: b === 0xde || b === 0xdf };
-}
-
-const isExtOrReserved = (b: number): boolean => b === 0xc1 || (b >= 0xc7 && b <= 0xc9) || (b >= 0xd4 && b <= 0xd8);
-
 /** Why lead byte `b` cannot start a value (or a key, when `isKey`). */
 function describe(b: number, isKey: boolean): string {
   if (b === 0xc1) return 'reserved byte 0xc1';
-  if (isExtOrReserved(b)) return `msgpack extension type (0x${b.toString(16)}): extensions and timestamps are not accepted`;
+  if (KIND[b] === INVALID) return `msgpack extension type (0x${b.toString(16)}): extensions and timestamps are not accepted`;
   return isKey ? 'map keys must be strings' : `unexpected byte 0x${b.toString(16)}`;
 }
+
+// Per open container: the items still to read (a map of n counts 2n) and whether it is a map. One
+// pair for the thread, grown to the deepest maxDepth seen: a scan is synchronous and never re-entered.
+let stackLeft = new Int32Array(65);
+let stackIsMap = new Uint8Array(65);
 
 /**
  * Scan one msgpack body. `onFloat64`, if given, sees the offset of every float64 (0xcb) value: the
@@ -89,9 +91,13 @@ export function scanMsgpack(buf: Uint8Array, maxDepth: number, onFloat64?: (buf:
   const end = buf.length;
   if (end === 0) throw fail('empty msgpack body', 0);
   const b0 = buf[0]!;
-  if (!((b0 >= 0x80 && b0 <= 0x8f) || b0 === 0xde || b0 === 0xdf)) throw fail('the top-level value must be a map', 0);
-  const left: number[] = []; // items still to read in each open container (a map of n counts 2n)
-  const isMap: boolean[] = [];
+  if (KIND[b0] !== FIXMAP && KIND[b0] !== MAP) throw fail('the top-level value must be a map', 0);
+  if (stackLeft.length <= maxDepth) {
+    stackLeft = new Int32Array(maxDepth + 1);
+    stackIsMap = new Uint8Array(maxDepth + 1);
+  }
+  const left = stackLeft;
+  const isMap = stackIsMap;
   let top = -1;
   let need = 0; // items still owed by all open containers, each at least one byte
   let pos = 0;
@@ -99,38 +105,42 @@ export function scanMsgpack(buf: Uint8Array, maxDepth: number, onFloat64?: (buf:
     if (pos >= end) throw fail('truncated msgpack body', pos);
     const at = pos;
     const b = buf[pos++]!;
-    const isKey = top >= 0 && isMap[top]! && left[top]! % 2 === 0;
+    let isKey = false;
     if (top >= 0) {
+      isKey = isMap[top] === 1 && (left[top]! & 1) === 0;
       left[top]!--;
       need--;
     }
-    const fixed = scalarSize(b);
-    if (fixed >= 0 && !isKey) {
-      pos += fixed;
+    const kind = KIND[b]!;
+    if (kind === SCALAR && !isKey) {
+      pos += SIZE[b]!;
       if (pos + need > end) throw fail('truncated msgpack body', at);
       if (b === 0xcb && onFloat64 !== undefined) onFloat64(buf, at);
-    } else if (b >= 0xa0 && b <= 0xbf) {
+    } else if (kind === FIXSTR) {
       pos = skipStr(buf, pos, b & 0x1f, need, at, isKey);
-    } else if (lengthFieldSize(b) > 0) {
-      const size = lengthFieldSize(b);
+    } else if (kind === STR || kind === BIN) {
+      const size = SIZE[b]!;
       if (pos + size > end) throw fail('truncated msgpack length', at);
       const len = readLength(buf, pos, size);
-      const isStr = b >= 0xd9;
-      if (isKey && !isStr) throw fail('map keys must be strings', at);
-      pos = isStr ? skipStr(buf, pos + size, len, need, at, isKey) : skipBin(buf, pos + size, len, need, at);
-    } else {
-      const c = isKey ? undefined : containerHeader(buf, pos, b, at);
-      if (c === undefined) throw fail(describe(b, isKey), at);
+      if (isKey && kind === BIN) throw fail('map keys must be strings', at);
+      pos = kind === STR ? skipStr(buf, pos + size, len, need, at, isKey) : skipBin(buf, pos + size, len, need, at);
+    } else if (!isKey && kind >= FIXMAP) {
+      const size = SIZE[b]!;
+      if (pos + size > end) throw fail('truncated msgpack length', at);
+      const count = kind === FIXMAP || kind === FIXARRAY ? b & 0x0f : readLength(buf, pos, size);
+      const map = kind === FIXMAP || kind === MAP;
       if (top + 2 > maxDepth) throw new CodecError('ERR_CODEC_DEPTH', `msgpack body nests deeper than ${maxDepth} (codec.maxDepth) at byte ${at}`);
-      pos += c.header;
-      const items = c.map ? c.count * 2 : c.count;
-      if (items > end - pos - need) throw fail(`${c.map ? 'map' : 'array'} declares ${c.count} entries but only ${end - pos} bytes remain`, at);
+      pos += size;
+      const items = map ? count * 2 : count;
+      if (items > end - pos - need) throw fail(`${map ? 'map' : 'array'} declares ${count} entries but only ${end - pos} bytes remain`, at);
       if (items > 0) {
         left[++top] = items;
-        isMap[top] = c.map;
+        isMap[top] = map ? 1 : 0;
         need += items;
         continue;
       }
+    } else {
+      throw fail(describe(b, isKey), at);
     }
     while (top >= 0 && left[top] === 0) top--;
   } while (top >= 0);
