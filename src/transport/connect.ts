@@ -2,6 +2,7 @@ import { connect, AuthorizationError, PermissionViolationError, type NatsConnect
 import type { Config } from '../config/load.js';
 import { TransportError } from '../errors/index.js';
 import { redactUrl } from '../util/redact.js';
+import { coalesceWrites } from './coalesce.js';
 
 /** Connection settings: the `nats` section of the config, with the servers to use. */
 export type NatsSettings = Pick<Config['nats'], 'user' | 'password' | 'token' | 'name' | 'connectTimeoutMs' | 'reconnectWaitMs' | 'maxReconnectAttempts' | 'inboxPrefix'> & {
@@ -30,8 +31,9 @@ export async function connectNats(s: NatsSettings): Promise<NatsConnection> {
     opts.user = s.user;
     opts.pass = s.password;
   }
+  let nc: NatsConnection;
   try {
-    return await connect(opts);
+    nc = await connect(opts);
   } catch (cause) {
     const where = s.servers.map(redactUrl).join(', ');
     if (cause instanceof AuthorizationError || /authoriz|authentic/i.test(String((cause as Error)?.message))) {
@@ -39,6 +41,8 @@ export async function connectNats(s: NatsSettings): Promise<NatsConnection> {
     }
     throw new TransportError('ERR_TRANSPORT_CONNECT', `cannot connect to NATS at ${where}: ${(cause as Error)?.message ?? cause}. Is nats-server running (\`docflow up\`)?`, { cause });
   }
+  coalesceWrites(nc);
+  return nc;
 }
 
 /**

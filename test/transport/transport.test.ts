@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Transport, endpoint, type Delivery } from '../../src/transport/index.js';
 import { CLAIM_HEADER } from '../../src/transport/headers.js';
+import { coalescing } from '../../src/transport/coalesce.js';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Ingest, type IngestMessage, StatusRequest, TuneRequest } from '../../src/messages/index.js';
 import { DocflowError, TransportError } from '../../src/errors/index.js';
 import { streamName } from '../../src/config/load.js';
@@ -221,6 +223,68 @@ describe('transport (real nats-server)', function () {
     assert.deepEqual(got.map((d) => d.message?.text), ['before', 'after']);
     for (const d of got) await d.ack();
     await pull.close();
+  });
+
+  it('writes what one event-loop turn publishes in one socket write, in order, up to a close, and again after a reconnect', async () => {
+    /** Socket writes `nc` makes while `fn` runs and until the turn after it. */
+    const writesDuring = async (nc: NatsConnection, fn: () => Promise<void>): Promise<number> => {
+      const socket = (nc as unknown as { protocol: { transport: { socket: Record<'_write' | '_writev', (...a: unknown[]) => unknown> } } }).protocol.transport.socket;
+      let writes = 0;
+      const spied = (['_write', '_writev'] as const).map((k) => {
+        const orig = socket[k];
+        socket[k] = function (this: unknown, ...a: unknown[]) {
+          writes++;
+          return orig.apply(this, a);
+        };
+        return () => { socket[k] = orig; };
+      });
+      await fn();
+      await new Promise((r) => setImmediate(r));
+      for (const undo of spied) undo();
+      return writes;
+    };
+    const received = (nc: NatsConnection, subject: string, n: number): Promise<number[]> => new Promise((done) => {
+      const got: number[] = [];
+      nc.subscribe(subject, { callback: (_e, m) => { got.push(Number(m.string())); if (got.length === n) done(got); } });
+    });
+    // 100 publishes, each after an await: nats.js alone writes after every one of them
+    const publishApart = async (nc: NatsConnection, subject: string, from: number): Promise<void> => {
+      for (let i = from; i < from + 100; i++) {
+        nc.publish(subject, String(i));
+        await Promise.resolve();
+      }
+    };
+    const pub = await transport();
+    const sub = await transport();
+    const subject = pub.subject('coalesce.one');
+    assert.ok(coalescing(pub.nc));
+
+    const plain = await connect({ servers: nats.url });
+    try {
+      assert.equal(coalescing(plain), false);
+      const plainGot = received(sub.nc, `${subject}.plain`, 100);
+      await sub.nc.flush();
+      assert.ok(await writesDuring(plain, () => publishApart(plain, `${subject}.plain`, 0)) >= 50, 'the spy sees nats.js write per publish');
+      assert.deepEqual(await plainGot, Array.from({ length: 100 }, (_, i) => i));
+    } finally {
+      await plain.close();
+    }
+
+    const got = received(sub.nc, subject, 300);
+    await sub.nc.flush();
+    assert.equal(await writesDuring(pub.nc, () => publishApart(pub.nc, subject, 0)), 1);
+    await nats.server.restart();
+    const deadline = Date.now() + 10_000;
+    while (!(pub.nc.isClosed() === false && coalescing(pub.nc) && (pub.nc as unknown as { protocol: { connected: boolean } }).protocol.connected)) {
+      assert.ok(Date.now() < deadline, 'reconnected and coalescing again within 10 s');
+      await sleep(50);
+    }
+    await sub.nc.flush();
+    assert.equal(await writesDuring(pub.nc, () => publishApart(pub.nc, subject, 100)), 1, 'the new connection is coalesced too');
+    // a close in the same turn as the publishes still sends them
+    await publishApart(pub.nc, subject, 200);
+    await pub.nc.close();
+    assert.deepEqual(await got, Array.from({ length: 300 }, (_, i) => i));
   });
 
   it('never puts credentials from a server URL into its error messages', async () => {
