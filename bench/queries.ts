@@ -6,7 +6,11 @@
  * - `documents` lookups from 100 concurrent callers, batched by the documents actor against one
  *   query per request (ratio of throughputs, and SQL statements per request).
  * The corpus is generated from a fixed seed: 400 documents, 10,000+ entities, ~12,000 relations.
+ * Entity and relation queries are measured in ROUNDS alternating rounds of direct, over NATS, and a
+ * bare nats.js request/reply around the same store call (the transport's floor); each line is the
+ * round with the median rate, so neither side gains from going later, on warmer caches.
  * Run: node dist/bench/queries.js   (BENCH_SECONDS: seconds per measurement, default 3;
+ *   BENCH_ROUNDS: rounds of the entity and relation queries, default 3;
  *   BENCH_CONCURRENCY: callers of the entity and relation queries, default 16)
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -34,6 +38,7 @@ import type { EntityType, ExtractedKnowledge } from '../src/knowledge/index.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
 
 /** Throughput, latency and CPU per call of one measured workload. */
 export interface Rate {
@@ -82,6 +87,17 @@ async function measure(call: (i: number) => Promise<unknown>, concurrency: numbe
   return { perSec: latencies.length / (elapsed / 1000), p50Ms: at(0.5), p99Ms: at(0.99), calls: latencies.length, cpuUs: { node: per('node'), nats: per('nats'), postgres: per('postgres') } };
 }
 
+/**
+ * `rounds` rounds of every workload in turn; for each, the round with the median rate. Alternating
+ * keeps slow drifts of the machine (caches, the JIT, PostgreSQL's buffers) from favouring one side.
+ */
+async function measureRounds<K extends string>(calls: Record<K, (i: number) => Promise<unknown>>, concurrency: number, ms: number, rounds: number): Promise<Record<K, Rate>> {
+  const runs = Object.fromEntries(Object.keys(calls).map((k) => [k, [] as Rate[]])) as unknown as Record<K, Rate[]>;
+  for (let r = 0; r < rounds; r++) for (const k of Object.keys(calls) as K[]) runs[k].push(await measure(calls[k], concurrency, ms));
+  const median = (xs: Rate[]): Rate => [...xs].sort((a, b) => a.perSec - b.perSec)[Math.floor(xs.length / 2)]!;
+  return Object.fromEntries(Object.entries(runs).map(([k, xs]) => [k, median(xs as Rate[])])) as Record<K, Rate>;
+}
+
 /** A Database whose statements are counted. */
 function counting(db: Database): KnowledgeDb & { count: number } {
   const wrap = (q: Queryable): Queryable => ({
@@ -103,7 +119,8 @@ async function load(store: KnowledgeStore, db: Database, corpus: GeneratedCorpus
   for (const doc of corpus.documents) await store.replaceDocument(doc.id, doc.knowledge);
   const docsPerSec = corpus.documents.length / ((performance.now() - t0) / 1000);
   await db.query("INSERT INTO documents (id, collection, content_hash, status, chunks) SELECT id, 'bench', md5(id), 'indexed', 3 FROM unnest($1::text[]) AS t(id)", [corpus.documents.map((d) => d.id)]);
-  await db.query('ANALYZE');
+  // settles what autovacuum would otherwise do during the measurements (the corpus was just written)
+  await db.query('VACUUM ANALYZE');
   const count = async (table: string) => Number((await db.query(`SELECT count(*) AS n FROM ${table}`)).rows[0]!['n']);
   return { docsPerSec, entities: await count('entities'), relations: await count('relations') };
 }
@@ -217,6 +234,20 @@ async function main(): Promise<void> {
       actorEndpoint(createPathsActor(store), { ...ep, subject: subject('paths'), reply: PathsReply }),
       actorEndpoint(documentsActor, { ...ep, subject: subject('documents'), reply: DocumentsReply }),
     ]);
+    // The floor: a bare nats.js request/reply around the same store call, answered with a fixed body
+    // of the size of a typical reply (no docflow codec, schema or service layer on either side).
+    const bare = (name: string, call: (q: never) => Promise<unknown>, replyBytes: number) => {
+      const body = new Uint8Array(replyBytes).fill(0x61);
+      server.nc.subscribe(subject(`bare.${name}`), {
+        queue: 'q',
+        callback: (_err, m) => void call(JSON.parse(m.string()) as never).then(() => m.respond(body), () => m.respond(body)),
+      });
+      return (q: object) => client.nc.request(subject(`bare.${name}`), JSON.stringify(q), { timeout: 10_000 });
+    };
+    const replySize = async (kind: 'entities' | 'relations', q: object): Promise<number> => {
+      const reply = await client.nc.request(subject(kind), client.codec.encode(kind === 'entities' ? EntitiesRequest : RelationsRequest, q as never).body, { timeout: 10_000, headers: undefined });
+      return reply.data.length;
+    };
     await client.nc.flush();
 
     const entityQ = (i: number): EntitiesRequestMessage => {
@@ -232,10 +263,18 @@ async function main(): Promise<void> {
       return { from, to, maxDepth: 3, limit: 10 };
     };
     const ms = SECONDS * 1000;
-    const entitiesDirect = await measure((i) => store.entities(entityQ(i)), CONCURRENCY, ms);
-    const entitiesNats = await measure((i) => client.request(subject('entities'), EntitiesRequest, entityQ(i), EntitiesReply), CONCURRENCY, ms);
-    const relationsDirect = await measure((i) => store.relations(relationQ(i)), CONCURRENCY, ms);
-    const relationsNats = await measure((i) => client.request(subject('relations'), RelationsRequest, relationQ(i), RelationsReply), CONCURRENCY, ms);
+    const bareEntities = bare('entities', (q) => store.entities(q), await replySize('entities', entityQ(1)));
+    const bareRelations = bare('relations', (q) => store.relations(q), await replySize('relations', relationQ(1)));
+    const entities = await measureRounds({
+      direct: (i) => store.entities(entityQ(i)),
+      nats: (i) => client.request(subject('entities'), EntitiesRequest, entityQ(i), EntitiesReply),
+      bare: (i) => bareEntities(entityQ(i)),
+    }, CONCURRENCY, ms, ROUNDS);
+    const relations = await measureRounds({
+      direct: (i) => store.relations(relationQ(i)),
+      nats: (i) => client.request(subject('relations'), RelationsRequest, relationQ(i), RelationsReply),
+      bare: (i) => bareRelations(relationQ(i)),
+    }, CONCURRENCY, ms, ROUNDS);
     const pathsDirect = await measure((i) => store.paths(pathQ(i)), 4, ms);
     const pathsNats = await measure((i) => client.request(subject('paths'), PathsRequest, pathQ(i), PathsReply), 4, ms);
     let found = 0;
@@ -264,14 +303,17 @@ async function main(): Promise<void> {
     };
     console.log(`knowledge queries benchmark: ${loaded.entities.toLocaleString('en-US')} entities, ${loaded.relations.toLocaleString('en-US')} relations, ${corpus.documents.length} documents`);
     console.log(`  corpus written through replaceDocument      ${f(loaded.docsPerSec)} docs/s`);
-    console.log(`entities (name substring, type, sort; ${CONCURRENCY} concurrent callers)`);
-    line('store, direct SQL', entitiesDirect);
-    line('actor over NATS request/reply', entitiesNats);
-    console.log(`  ratio NATS / direct                          ${ratio(entitiesNats, entitiesDirect, 0.7)}`);
-    console.log(`relations (by entity, either side; ${CONCURRENCY} concurrent callers)`);
-    line('store, direct SQL', relationsDirect);
-    line('actor over NATS request/reply', relationsNats);
-    console.log(`  ratio NATS / direct                          ${ratio(relationsNats, relationsDirect, 0.7)}`);
+    const section = (title: string, r: { direct: Rate; nats: Rate; bare: Rate }) => {
+      console.log(`${title}; ${CONCURRENCY} concurrent callers; median of ${ROUNDS} alternating rounds)`);
+      line('store, direct SQL', r.direct);
+      line('actor over NATS request/reply', r.nats);
+      line('bare nats.js request/reply, same call', r.bare);
+      console.log(`  ratio NATS / direct                          ${ratio(r.nats, r.direct, 0.7)}`);
+      console.log(`  floor: bare nats.js / direct                 ${(r.bare.perSec / r.direct.perSec).toFixed(2)}x   (the transport alone: no codec, schema or service layer, a fixed reply of the same size)`);
+      console.log(`  docflow / bare                               ${(r.nats.perSec / r.bare.perSec).toFixed(2)}x`);
+    };
+    section('entities (name substring, type, sort', entities);
+    section('relations (by entity, either side', relations);
     console.log(`paths at depth 3 (4 concurrent callers; ${found} of ${corpus.pathPairs.length} pairs connected within 3)`);
     line('store, direct SQL', pathsDirect);
     line('actor over NATS request/reply', pathsNats);
