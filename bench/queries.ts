@@ -119,8 +119,10 @@ async function load(store: KnowledgeStore, db: Database, corpus: GeneratedCorpus
   for (const doc of corpus.documents) await store.replaceDocument(doc.id, doc.knowledge);
   const docsPerSec = corpus.documents.length / ((performance.now() - t0) / 1000);
   await db.query("INSERT INTO documents (id, collection, content_hash, status, chunks) SELECT id, 'bench', md5(id), 'indexed', 3 FROM unnest($1::text[]) AS t(id)", [corpus.documents.map((d) => d.id)]);
-  // settles what autovacuum would otherwise do during the measurements (the corpus was just written)
+  // Settle what autovacuum and the checkpointer would otherwise do during the measurements (the
+  // corpus was just written; VACUUM dirties every page it visits).
   await db.query('VACUUM ANALYZE');
+  await db.query('CHECKPOINT');
   const count = async (table: string) => Number((await db.query(`SELECT count(*) AS n FROM ${table}`)).rows[0]!['n']);
   return { docsPerSec, entities: await count('entities'), relations: await count('relations') };
 }
