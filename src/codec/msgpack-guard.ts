@@ -1,8 +1,9 @@
 /**
  * A structural pre-scan of msgpack bytes, run before msgpackr sees them (and on what we emit).
  *
- * Iterative (no recursion, so no stack overflow at any depth), allocation-free apart from a stack of
- * at most `maxDepth` counters, and O(1) per str/bin apart from the UTF-8 check. It refuses:
+ * Iterative (no recursion, so no stack overflow at any depth), allocation-free (one stack of
+ * `maxDepth` counters per thread, reused), one table lookup per value, and O(1) per str/bin apart
+ * from the UTF-8 check. It refuses:
  * - a declared length (str, bin, array, map) that cannot fit in the bytes left: an array of n needs
  *   n bytes, a map of n needs 2n, on top of what enclosing containers still need;
  * - nesting deeper than `maxDepth` (the top-level map is depth 1);

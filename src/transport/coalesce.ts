@@ -9,9 +9,13 @@
  * sends everything the turn produced in one `writev`, in the same order, with no copy and no timer:
  * the data leaves before the event loop next waits for I/O.
  *
+ * The cost: what a turn writes waits for the turn's other callbacks. docflow keeps those short (CPU
+ * work runs on worker threads), so that is microseconds.
+ *
  * nats.js has no option for this, so the connection's transport (`NodeTransport`, one per connection
  * and a new one after each reconnect) is wrapped in place. If a later nats.js changes that shape the
- * wrap is skipped and the connection works as before, only unbatched; `coalescing()` says which.
+ * wrap is skipped and the connection works as before, only unbatched; `coalescing()` says which, and
+ * the transport test fails on it, so an upgrade cannot lose the batching unnoticed.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 
@@ -84,7 +88,7 @@ export function coalesceWrites(nc: NatsConnection): boolean {
   return true;
 }
 
-/** Whether `nc`'s current transport writes once per turn (for tests and `docflow status`). */
+/** Whether `nc`'s current transport writes once per turn. */
 export function coalescing(nc: NatsConnection): boolean {
   return transportOf(nc)?.[WRAPPED] === true;
 }
