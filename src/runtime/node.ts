@@ -106,6 +106,7 @@ export class DocflowNode implements AsyncDisposable {
         user: config.nats.user || undefined,
         password: config.nats.password || undefined,
         startTimeoutMs: emb.startTimeoutMs,
+        maxProcs: emb.maxProcs,
       });
       this.#nats = nats;
       this.#defer('embedded nats-server', () => nats.stop());
