@@ -82,7 +82,7 @@ export const ConfigSchema = Obj({
         port: Int(0, 65_535, 'client port; 0 = any free port'),
         monitorPort: Int(0, 65_535, 'HTTP monitoring port; 0 = any free port'),
         startTimeoutMs: Int(500, 120_000, 'time to wait for the server to accept clients'),
-        maxProcs: Int(0, 1024, "nats-server's GOMAXPROCS (threads running its Go code); 0 = GOMAXPROCS from the environment, else half the cores, at least 1"),
+        maxProcs: Int(0, 1024, "nats-server's GOMAXPROCS (threads running its Go code); 0 = $GOMAXPROCS if set, else Go's default (one per core)"),
       },
       'used when nats.servers is empty',
     ),

@@ -1,6 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ServiceError } from '../errors/index.js';
 import { which, isLoopback } from './which.js';
@@ -38,25 +37,23 @@ export interface NatsServerOptions {
   startTimeoutMs?: number;
   /**
    * GOMAXPROCS of the server: how many threads run its Go code at once. 0 = GOMAXPROCS from the
-   * environment if set, else {@link defaultNatsMaxProcs}. @defaultValue 0
+   * environment if set, else Go's default (one per core). @defaultValue 0
    */
   maxProcs?: number;
 }
 
 /**
- * Half the cores, at least one. Go's default (one per core) lets nats-server's scheduler hand each
- * message between threads that then compete with docflow's worker threads for the same cores; on 2
- * cores one thread cut nats-server's CPU per message by 35-45% (bench:runtime, bench:queries).
+ * The environment nats-server runs with: the caller's additions, and GOMAXPROCS when `maxProcs` is set.
+ *
+ * Measured on 2 cores, one thread against Go's default: nats-server's CPU per message 35-45% lower
+ * and queries over NATS 0.02-0.08 closer to direct SQL (bench:queries), but 0.07-0.12 ms more per
+ * message for a stage runner on one worker thread, whose messages wait on each other (bench:runtime);
+ * pipeline throughput within its usual spread. So the default stays Go's.
  */
-export function defaultNatsMaxProcs(cores = availableParallelism()): number {
-  return Math.max(1, Math.floor(cores / 2));
-}
-
-/** The environment nats-server runs with: the caller's additions and its GOMAXPROCS. */
 export function natsServerEnv(opts: Pick<NatsServerOptions, 'env' | 'maxProcs'>, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const fromEnv = env['GOMAXPROCS'];
-  const procs = opts.maxProcs ? opts.maxProcs : fromEnv !== undefined && fromEnv !== '' ? fromEnv : defaultNatsMaxProcs();
-  return { ...env, ...opts.env, GOMAXPROCS: String(procs) };
+  const out = { ...env, ...opts.env };
+  if (opts.maxProcs) out['GOMAXPROCS'] = String(opts.maxProcs);
+  return out;
 }
 
 /** A running nats-server; `stop()` is idempotent and graceful (SIGTERM, then SIGKILL after 5 s). */

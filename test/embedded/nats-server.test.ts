@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { adaptConfig, defaultNatsMaxProcs, natsServerEnv, startNatsServer } from '../../src/embedded/nats-server.js';
+import { adaptConfig, natsServerEnv, startNatsServer } from '../../src/embedded/nats-server.js';
 import { PACKAGE_ROOT } from '../../src/config/load.js';
 import { ServiceError } from '../../src/errors/index.js';
 
@@ -37,10 +37,9 @@ describe('embedded nats-server', () => {
     }
   });
 
-  it('runs nats-server with GOMAXPROCS: the config, else the environment, else half the cores', async () => {
-    assert.deepEqual([1, 2, 3, 4, 8].map((c) => defaultNatsMaxProcs(c)), [1, 1, 1, 2, 4]);
-    assert.equal(natsServerEnv({}, {})['GOMAXPROCS'], String(defaultNatsMaxProcs()));
-    assert.equal(natsServerEnv({}, { GOMAXPROCS: '3' })['GOMAXPROCS'], '3');
+  it('runs nats-server with GOMAXPROCS from nats.embedded.maxProcs, else as the environment has it', async () => {
+    assert.equal(natsServerEnv({}, {})['GOMAXPROCS'], undefined, "Go's default");
+    assert.equal(natsServerEnv({ maxProcs: 0 }, { GOMAXPROCS: '3' })['GOMAXPROCS'], '3');
     assert.equal(natsServerEnv({ maxProcs: 2 }, { GOMAXPROCS: '3' })['GOMAXPROCS'], '2');
     assert.equal(natsServerEnv({ maxProcs: 2, env: { FOO: 'bar' } }, { PATH: '/bin' })['FOO'], 'bar');
     const server = await startNatsServer({ configFile: resolve(PACKAGE_ROOT, 'nats-server.conf'), workDir: mkdtempSync(join(tmpdir(), 'df-')), maxProcs: 3 });
