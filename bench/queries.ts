@@ -247,7 +247,7 @@ async function main(): Promise<void> {
       return (q: object) => client.nc.request(subject(`bare.${name}`), JSON.stringify(q), { timeout: 10_000 });
     };
     const replySize = async (kind: 'entities' | 'relations', q: object): Promise<number> => {
-      const reply = await client.nc.request(subject(kind), client.codec.encode(kind === 'entities' ? EntitiesRequest : RelationsRequest, q as never).body, { timeout: 10_000, headers: undefined });
+      const reply = await client.nc.request(subject(kind), client.codec.encode(kind === 'entities' ? EntitiesRequest : RelationsRequest, q as never).body, { timeout: 10_000 });
       return reply.data.length;
     };
     await client.nc.flush();

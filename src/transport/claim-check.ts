@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import { TransportError } from '../errors/index.js';
+import { CLAIM_HEADER_LC } from './headers.js';
 
 /**
  * Claim check for bodies larger than the server's max_payload: the body goes into a JetStream object
@@ -52,6 +53,15 @@ export class ClaimCheck {
       if (cause instanceof TransportError) throw cause;
       throw new TransportError('ERR_TRANSPORT_CLOSED', `cannot read claim-checked body ${ref}: ${(cause as Error).message}`, { cause, retryable: true });
     }
+  }
+
+  /**
+   * A received message's body: `data` itself, or, when its headers (as `readHeaders` keys them) carry
+   * a claim reference, the stored body ({@link ClaimCheck.fetch}).
+   */
+  bodyOf(data: Uint8Array, headers: Readonly<Record<string, string>>, maxBytes?: number): Promise<Uint8Array> | Uint8Array {
+    const ref = headers[CLAIM_HEADER_LC];
+    return ref === undefined ? data : this.fetch(ref, maxBytes);
   }
 
   #open(): Promise<ObjectStore> {

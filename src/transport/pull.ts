@@ -4,7 +4,7 @@ import type { MessageKind, MessageOf } from '../messages/index.js';
 import { toDocflowError, type DocflowError } from '../errors/index.js';
 import type { Logger } from '../log.js';
 import type { ClaimCheck } from './claim-check.js';
-import { CLAIM_HEADER_LC, readHeaders } from './headers.js';
+import { readHeaders } from './headers.js';
 import { PulledDelivery, PullInbox, type Delivery, type DeliveryOwner, type PullEnd, type RawJsMsg } from './raw-pull.js';
 
 /** How much a pull consumer may hold at once: messages and bytes handed out but not yet settled. */
@@ -248,8 +248,7 @@ export class PullConsumer<K extends MessageKind> implements AsyncIterable<Delive
     let message: MessageOf<K> | undefined;
     let error: DocflowError | undefined;
     try {
-      const ref = headers[CLAIM_HEADER_LC];
-      if (ref !== undefined) body = await this.claims.fetch(ref, this.codec.options.maxBodyBytes);
+      body = await this.claims.bodyOf(m.data, headers, this.codec.options.maxBodyBytes);
       message = this.codec.decode(this.kind, body, headers) as MessageOf<K>;
     } catch (err) {
       error = toDocflowError(err);
@@ -279,7 +278,6 @@ export class PullConsumer<K extends MessageKind> implements AsyncIterable<Delive
     w?.();
   }
 }
-
 
 function validCredit(c: Credit): Credit {
   if (!Number.isInteger(c.maxMessages) || c.maxMessages < 1) throw new TypeError('credit.maxMessages must be a positive integer');

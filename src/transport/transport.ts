@@ -8,7 +8,7 @@ import { silentLogger, type Logger } from '../log.js';
 import type { MessageKind, MessageOf } from '../messages/index.js';
 import { ClaimCheck } from './claim-check.js';
 import { connectNats, inboxRefused } from './connect.js';
-import { CLAIM_HEADER, CLAIM_HEADER_LC, readHeaders, writeHeaders } from './headers.js';
+import { CLAIM_HEADER, readHeaders, writeHeaders } from './headers.js';
 import { PullConsumer, type Credit } from './pull.js';
 import { serveEndpoints, requestReply, type EndpointDef, type ServiceHandle, type ServiceDef } from './services.js';
 import { ensureTopology, type TopologyReport } from './topology.js';
@@ -222,8 +222,7 @@ export class Transport implements AsyncDisposable {
   /** A stored message of a configured stream, by sequence (claim check resolved), or null. */
   async getStored(streamKey: string, seq: number): Promise<StoredMessage | null> {
     const m = await getStored(this.jsm, streamName(this.config, streamKey), seq);
-    const ref = m?.headers[CLAIM_HEADER_LC];
-    if (m && ref !== undefined) m.body = await this.#claims.fetch(ref);
+    if (m) m.body = await this.#claims.bodyOf(m.body, m.headers);
     return m;
   }
 
@@ -307,8 +306,7 @@ export class Transport implements AsyncDisposable {
   async #decodeMsg<K extends MessageKind>(kind: K, m: Msg): Promise<{ subject: string; message?: MessageOf<K>; error?: DocflowError }> {
     try {
       const headers = readHeaders(m.headers);
-      const ref = headers[CLAIM_HEADER_LC];
-      const body = ref === undefined ? m.data : await this.#claims.fetch(ref, this.codec.options.maxBodyBytes);
+      const body = await this.#claims.bodyOf(m.data, headers, this.codec.options.maxBodyBytes);
       return { subject: m.subject, message: this.codec.decode(kind, body, headers) as MessageOf<K> };
     } catch (err) {
       return { subject: m.subject, error: toDocflowError(err) };

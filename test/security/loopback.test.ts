@@ -16,7 +16,8 @@ import { ServiceError } from '../../src/errors/index.js';
 import { silentLogger } from '../../src/log.js';
 import { ALL_STAGES } from '../../src/pipeline/stages.js';
 import { DocflowNode } from '../../src/runtime/node.js';
-import { isLoopbackAddress, listeningSockets, processTree, type ListeningSocket } from './sockets.js';
+import { isLoopbackAddress, listeningSockets, type ListeningSocket } from './sockets.js';
+import { processTree } from '../harness/proc.js';
 
 /** This machine's addresses that other machines could reach (IPv4 and IPv6, link-local left out). */
 function outsideAddresses(): string[] {

@@ -17,33 +17,6 @@ export interface ListeningSocket {
 
 const TCP_LISTEN = '0A';
 
-/** `pid` and every process below it (children, grandchildren, ...). */
-export function processTree(pid: number): number[] {
-  const parents = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    } catch {
-      continue; // exited while we looked
-    }
-    // The command name (field 2) may hold spaces and parentheses: the parent pid follows its last ')'.
-    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-    const list = parents.get(ppid) ?? [];
-    list.push(Number(entry));
-    parents.set(ppid, list);
-  }
-  const out: number[] = [];
-  const queue = [pid];
-  while (queue.length > 0) {
-    const p = queue.shift()!;
-    out.push(p);
-    queue.push(...(parents.get(p) ?? []));
-  }
-  return out;
-}
-
 /** Socket inodes held open by `pid`. */
 function socketInodes(pid: number): number[] {
   let fds: string[];
