@@ -1,6 +1,6 @@
 import type { Actor } from '../../src/actor/types.js';
 import { DocflowError } from '../../src/errors/index.js';
-import type { SearchReplyMessage, SearchRequestMessage } from '../../src/messages/pipeline.js';
+import { MAX_SEARCH_K, type SearchReplyMessage, type SearchRequestMessage } from '../../src/messages/pipeline.js';
 
 type MetaValue = string | number | boolean;
 
@@ -25,12 +25,14 @@ export function createSearchActor(opts: SearchActorOptions): Actor<SearchRequest
     name: 'search',
     async handle(req, ctx) {
       const started = performance.now();
+      const k = req.k ?? 10;
+      if (k > MAX_SEARCH_K) throw new DocflowError('ERR_QUERY_LIMIT', `k is at most ${MAX_SEARCH_K} (got ${k}): ask for fewer results, or narrow them with where`, { details: { k, max: MAX_SEARCH_K } });
       const vector = req.vector ?? await opts.embed(req.text ?? '', ctx.signal);
       if (vector.length !== opts.dimension) {
         throw new DocflowError('ERR_QUERY_INVALID', `the query vector has ${vector.length} dimensions; the collection's model ${opts.model} has ${opts.dimension}`);
       }
       const collection = opts.index.collectionName(req.collection ?? opts.defaultCollection, opts.model, opts.dimension);
-      const hits = await opts.index.query(collection, vector, req.k ?? 10, req.where);
+      const hits = await opts.index.query(collection, vector, k, req.where);
       return {
         results: hits.map((h) => ({ id: h.id, docId: String(h.metadata['docId'] ?? ''), score: 1 - h.distance, distance: h.distance, text: h.document, metadata: h.metadata })),
         tookMs: performance.now() - started,

@@ -91,14 +91,20 @@ const WhereValue = T.Union([
   T.Object({ in: T.Array(T.Union([T.String({ maxLength: 4096 }), T.Number(), T.Boolean()]), { minItems: 1, maxItems: 1000 }) }, { additionalProperties: false }),
 ]);
 
-/** `docflow.query.search` request. */
+/** The most neighbours one search may ask for (the contract's `k`, max 100); over it: ERR_QUERY_LIMIT. */
+export const MAX_SEARCH_K = 100;
+
+/**
+ * `docflow.query.search` request. `k` has no maximum here: the search actor refuses one over
+ * MAX_SEARCH_K with ERR_QUERY_LIMIT, the code the knowledge queries give for a page over 100.
+ */
 export const SearchRequest = defineKind(
   'search-request',
   T.Object(
     {
       text: T.Optional(T.String({ minLength: 1, maxLength: 100_000 })),
       vector: T.Optional(T.Array(T.Number(), { minItems: 1, maxItems: 65_536 })),
-      k: T.Optional(T.Integer({ minimum: 1, maximum: 100 })),
+      k: T.Optional(T.Integer({ minimum: 1 })),
       where: T.Optional(T.Record(T.String({ pattern: '^[A-Za-z0-9_.-]{1,128}$' }), WhereValue, { maxProperties: 32 })),
       collection: T.Optional(T.String({ pattern: '^[A-Za-z0-9_-]{1,63}$' })),
     },

@@ -131,16 +131,18 @@ describe('security 4: size limits on every input', function () {
   describe('query bodies', () => {
     const ask = (what: string, req: Record<string, unknown>) => h.node.transport.request(h.node.transport.subject(`query.${what}`), QueryInput, req, AnyReply);
 
-    it('search: text over 100,000 characters, k over 100, a vector over 65,536 numbers, over 32 where keys: refused by its schema', async () => {
+    it('search: text over 100,000 characters, a vector over 65,536 numbers, over 32 where keys: refused by its schema; k over 100: ERR_QUERY_LIMIT', async () => {
       const search = (req: Record<string, unknown>) => h.node.transport.request(h.node.transport.subject('query.search'), QueryInput, req, SearchReply);
       for (const req of [
         { text: 'w '.repeat(50_001) },
-        { text: 'fine', k: 101 },
         { vector: new Array(65_537).fill(0.1) },
         { text: 'fine', where: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, i])) },
       ]) {
         await assert.rejects(search(req), isCode('ERR_CODEC_SCHEMA'), JSON.stringify(req).slice(0, 80));
       }
+      // the same code the knowledge queries give for a page over 100, and from a client that checks its request too
+      await assert.rejects(search({ text: 'fine', k: 101 }), isCode('ERR_QUERY_LIMIT'));
+      await assert.rejects(h.node.transport.request(h.node.transport.subject('query.search'), SearchRequest, { text: 'fine', k: 101 }, SearchReply), isCode('ERR_QUERY_LIMIT'));
       const ok = await h.node.transport.request(h.node.transport.subject('query.search'), SearchRequest, { text: 'fine', k: 100 }, SearchReply);
       assert.ok(Array.isArray(ok.results), 'k = 100 is allowed');
     });
