@@ -280,7 +280,7 @@ export class ChaosCluster implements AsyncDisposable {
         lastFault = Date.now();
       }
       if (now - lastReport >= 10_000) {
-        process.stderr.write(`      chaos ${opts.label}: ${done}/${ids.length} done, ${faults} fault(s), ${Math.round((now - start) / 1000)} s\n`);
+        process.stderr.write(`      chaos ${opts.label}: ${done}/${ids.length} done${opts.fault ? `, ${faults} fault(s)` : ''}, ${Math.round((now - start) / 1000)} s\n`);
         lastReport = now;
       }
       await sleep(250);
