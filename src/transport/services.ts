@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { ErrorReply, type MessageKind, type MessageOf } from '../messages/index.js';
 import { readHeaders, writeHeaders } from './headers.js';
 import { permissionViolation } from './connect.js';
+import type { ReplyMux } from './reply-mux.js';
 
 /** A NATS micro-service: name and version show in `$SRV.INFO`; `queue` spreads requests over instances. */
 export interface ServiceDef {
@@ -79,12 +80,12 @@ function replyError(codec: Codec, log: Logger, ep: EndpointDef, msg: ServiceMsg,
 
 /** Send a request; decode the reply, or throw the error it carries. */
 export async function requestReply<Q extends MessageKind, R extends MessageKind>(
-  nc: NatsConnection, codec: Codec, subject: string, requestKind: Q, req: MessageOf<Q>, replyKind: R, timeoutMs: number,
+  replies: ReplyMux, codec: Codec, subject: string, requestKind: Q, req: MessageOf<Q>, replyKind: R, timeoutMs: number,
 ): Promise<MessageOf<R>> {
   const enc = codec.encode(requestKind, req);
   let reply: Msg;
   try {
-    reply = await nc.request(subject, enc.body, { timeout: timeoutMs, headers: writeHeaders(enc.headers) });
+    reply = await replies.request(subject, enc.body, writeHeaders(enc.headers), timeoutMs);
   } catch (cause) {
     throw requestError(cause, subject, timeoutMs);
   }

@@ -13,6 +13,7 @@ import { PullConsumer, type Credit } from './pull.js';
 import { serveEndpoints, requestReply, type EndpointDef, type ServiceHandle, type ServiceDef } from './services.js';
 import { ensureTopology, type TopologyReport } from './topology.js';
 import { JsPublisher } from './js-publish.js';
+import { ReplyMux } from './reply-mux.js';
 import { getStored, type StoredMessage } from './stored.js';
 import { Window } from './window.js';
 
@@ -37,6 +38,8 @@ export class Transport implements AsyncDisposable {
   readonly #window: Window;
   readonly #claims: ClaimCheck;
   readonly #publisher: JsPublisher;
+  /** Replies to this connection's requests and JetStream publishes. */
+  readonly #replies: ReplyMux;
   readonly #pulls = new Set<PullConsumer<MessageKind>>();
   readonly #services = new Set<ServiceHandle>();
   #closing: Promise<void> | undefined;
@@ -51,7 +54,8 @@ export class Transport implements AsyncDisposable {
     this.codec = new Codec(config.codec);
     this.#window = new Window(config.transport.publishWindow);
     this.#claims = new ClaimCheck(nc, config.transport.claimCheck.bucket, config.transport.claimCheck.ttlMs);
-    this.#publisher = new JsPublisher(nc, config.nats.inboxPrefix);
+    this.#replies = new ReplyMux(nc, config.nats.inboxPrefix);
+    this.#publisher = new JsPublisher(this.#replies);
   }
 
   /** Connect to `servers` (default: config.nats.servers) and watch the connection's status. */
@@ -216,7 +220,7 @@ export class Transport implements AsyncDisposable {
 
   /** Request/reply: an error reply is thrown as the DocflowError it carries. */
   request<Q extends MessageKind, R extends MessageKind>(subject: string, requestKind: Q, req: MessageOf<Q>, replyKind: R, opts: { timeoutMs?: number } = {}): Promise<MessageOf<R>> {
-    return requestReply(this.nc, this.codec, subject, requestKind, req, replyKind, opts.timeoutMs ?? this.config.transport.requestTimeoutMs);
+    return requestReply(this.#replies, this.codec, subject, requestKind, req, replyKind, opts.timeoutMs ?? this.config.transport.requestTimeoutMs);
   }
 
   /** A stored message of a configured stream, by sequence (claim check resolved), or null. */

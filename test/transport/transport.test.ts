@@ -212,6 +212,47 @@ describe('transport (real nats-server)', function () {
     await assert.rejects(t.request(t.subject('nobody.home'), StatusRequest, {}, StatusRequest), (e: unknown) => e instanceof DocflowError && e.code === 'ERR_TRANSPORT_NO_RESPONDERS');
   });
 
+  it('matches each of many concurrent replies to its request over one reply subscription; times out and fails on close only what waits', async () => {
+    const server = await transport();
+    const client = await transport(); // its own subject prefix: requests go to the server's subjects
+    await server.serve({ name: 'echo', version: '1.0.0' }, [
+      endpoint({
+        name: 'echo',
+        subject: server.subject('echo'),
+        request: TuneRequest,
+        reply: TuneRequest,
+        handler: async (req) => {
+          await sleep(Math.floor(Math.random() * 20)); // replies come back out of order
+          return { stage: req.stage, settings: { n: Number(req.settings['n']) } };
+        },
+      }),
+    ]);
+    server.nc.subscribe(server.subject('silent'), { callback: () => undefined });
+    await server.flush();
+    /** The client connection's subscriptions (nats.js keeps them in `protocol.subscriptions`). */
+    const subscriptions = (): number => (client.nc as unknown as { protocol: { subscriptions: { size(): number } } }).protocol.subscriptions.size();
+    const echo = (i: number) => client.request(server.subject('echo'), TuneRequest, { stage: `s${i}`, settings: { n: i } }, TuneRequest);
+    await echo(-1);
+    const before = subscriptions();
+    const replies = await Promise.all(Array.from({ length: 300 }, (_, i) => echo(i)));
+    assert.deepEqual(replies.map((r) => [r.stage, r.settings['n']]), Array.from({ length: 300 }, (_, i) => [`s${i}`, i]));
+    assert.equal(subscriptions(), before, 'no subscription per request');
+
+    const t0 = performance.now();
+    const unanswered = client.request(server.subject('silent'), StatusRequest, {}, StatusRequest, { timeoutMs: 200 });
+    const answered = echo(1_000);
+    await assert.rejects(unanswered, (e: unknown) => e instanceof DocflowError && e.code === 'ERR_TRANSPORT_TIMEOUT');
+    const waited = performance.now() - t0;
+    assert.ok(waited >= 200 && waited < 1_000, `timed out after ${Math.round(waited)} ms (200 asked, up to 50 ms late)`);
+    assert.equal((await answered).stage, 's1000');
+
+    const pending = client.request(server.subject('silent'), StatusRequest, {}, StatusRequest, { timeoutMs: 30_000 });
+    const closedAt = performance.now();
+    await client.close();
+    await assert.rejects(pending, (e: unknown) => e instanceof DocflowError && e.code === 'ERR_TRANSPORT_CLOSED');
+    assert.ok(performance.now() - closedAt < 5_000, 'failed at the close, not at its timeout');
+  });
+
   it('keeps working across a nats-server restart (JetStream on disk)', async () => {
     const t = await transport();
     await t.publish(t.subject('ingest'), Ingest, { text: 'before' });
