@@ -8,9 +8,11 @@
  * The corpus is generated from a fixed seed: 400 documents, 10,000+ entities, ~12,000 relations.
  * Entity and relation queries are measured in ROUNDS alternating rounds of direct, over NATS, and a
  * bare nats.js request/reply around the same store call (the transport's floor); each line is the
- * round with the median rate, so neither side gains from going later, on warmer caches.
+ * round with the median rate, and each ratio the median of the rounds' ratios (a round's three
+ * measurements run seconds apart), so neither side gains from going later, on warmer caches, or
+ * from a quiet moment of the machine.
  * Run: node dist/bench/queries.js   (BENCH_SECONDS: seconds per measurement, default 3;
- *   BENCH_ROUNDS: rounds of the entity and relation queries, default 3;
+ *   BENCH_ROUNDS: rounds of the entity and relation queries, default 5;
  *   BENCH_CONCURRENCY: callers of the entity and relation queries, default 16)
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -38,7 +40,7 @@ import type { EntityType, ExtractedKnowledge } from '../src/knowledge/index.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 3);
 const CONCURRENCY = Number(process.env['BENCH_CONCURRENCY'] ?? 16);
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 
 /** Throughput, latency and CPU per call of one measured workload. */
 export interface Rate {
@@ -87,15 +89,29 @@ async function measure(call: (i: number) => Promise<unknown>, concurrency: numbe
   return { perSec: latencies.length / (elapsed / 1000), p50Ms: at(0.5), p99Ms: at(0.99), calls: latencies.length, cpuUs: { node: per('node'), nats: per('nats'), postgres: per('postgres') } };
 }
 
+/** Every round of each workload, in the order they ran. */
+type Rounds<K extends string> = Record<K, Rate[]>;
+
 /**
- * `rounds` rounds of every workload in turn; for each, the round with the median rate. Alternating
- * keeps slow drifts of the machine (caches, the JIT, PostgreSQL's buffers) from favouring one side.
+ * `rounds` rounds of every workload in turn. Alternating keeps slow drifts of the machine (caches,
+ * the JIT, PostgreSQL's buffers, a busy neighbour on the host) from favouring one side; ratios are
+ * then taken within a round ({@link pairedRatio}), between measurements seconds apart.
  */
-async function measureRounds<K extends string>(calls: Record<K, (i: number) => Promise<unknown>>, concurrency: number, ms: number, rounds: number): Promise<Record<K, Rate>> {
-  const runs = Object.fromEntries(Object.keys(calls).map((k) => [k, [] as Rate[]])) as unknown as Record<K, Rate[]>;
+async function measureRounds<K extends string>(calls: Record<K, (i: number) => Promise<unknown>>, concurrency: number, ms: number, rounds: number): Promise<Rounds<K>> {
+  const runs = Object.fromEntries(Object.keys(calls).map((k) => [k, [] as Rate[]])) as unknown as Rounds<K>;
   for (let r = 0; r < rounds; r++) for (const k of Object.keys(calls) as K[]) runs[k].push(await measure(calls[k], concurrency, ms));
-  const median = (xs: Rate[]): Rate => [...xs].sort((a, b) => a.perSec - b.perSec)[Math.floor(xs.length / 2)]!;
-  return Object.fromEntries(Object.entries(runs).map(([k, xs]) => [k, median(xs as Rate[])])) as Record<K, Rate>;
+  return runs;
+}
+
+/** The round with the median rate. */
+function medianRate(xs: readonly Rate[]): Rate {
+  return [...xs].sort((a, b) => a.perSec - b.perSec)[Math.floor(xs.length / 2)]!;
+}
+
+/** `a`'s rate over `b`'s in each round: the median, and the lowest and highest. */
+function pairedRatio(a: readonly Rate[], b: readonly Rate[]): { median: number; min: number; max: number } {
+  const xs = a.map((r, i) => r.perSec / b[i]!.perSec).sort((x, y) => x - y);
+  return { median: xs[Math.floor(xs.length / 2)]!, min: xs[0]!, max: xs[xs.length - 1]! };
 }
 
 /** A Database whose statements are counted. */
@@ -299,20 +315,21 @@ async function main(): Promise<void> {
     const lat = (r: Rate) => `p50 ${r.p50Ms.toFixed(2).padStart(6)} ms, p99 ${r.p99Ms.toFixed(2).padStart(6)} ms`;
     const cpu = (r: Rate) => `CPU/call µs: node ${f(r.cpuUs.node)}, nats ${f(r.cpuUs.nats)}, postgres ${f(r.cpuUs.postgres)}`;
     const line = (what: string, r: Rate) => console.log(`  ${what.padEnd(44)} ${f(r.perSec)} /s   ${lat(r)}   ${cpu(r)}`);
-    const ratio = (a: Rate, b: Rate, goal: number) => {
-      const x = a.perSec / b.perSec;
-      return `${x.toFixed(2)}x   (GOAL >= ${goal}: ${x >= goal ? 'PASS' : 'MISS'})`;
+    const paired = (a: readonly Rate[], b: readonly Rate[]) => {
+      const r = pairedRatio(a, b);
+      return { x: r.median, text: `${r.median.toFixed(2)}x   (rounds ${r.min.toFixed(2)}-${r.max.toFixed(2)})` };
     };
     console.log(`knowledge queries benchmark: ${loaded.entities.toLocaleString('en-US')} entities, ${loaded.relations.toLocaleString('en-US')} relations, ${corpus.documents.length} documents`);
     console.log(`  corpus written through replaceDocument      ${f(loaded.docsPerSec)} docs/s`);
-    const section = (title: string, r: { direct: Rate; nats: Rate; bare: Rate }) => {
-      console.log(`${title}; ${CONCURRENCY} concurrent callers; median of ${ROUNDS} alternating rounds)`);
-      line('store, direct SQL', r.direct);
-      line('actor over NATS request/reply', r.nats);
-      line('bare nats.js request/reply, same call', r.bare);
-      console.log(`  ratio NATS / direct                          ${ratio(r.nats, r.direct, 0.7)}`);
-      console.log(`  floor: bare nats.js / direct                 ${(r.bare.perSec / r.direct.perSec).toFixed(2)}x   (the transport alone: no codec, schema or service layer, a fixed reply of the same size)`);
-      console.log(`  docflow / bare                               ${(r.nats.perSec / r.bare.perSec).toFixed(2)}x`);
+    const section = (title: string, r: Rounds<'direct' | 'nats' | 'bare'>) => {
+      console.log(`${title}; ${CONCURRENCY} concurrent callers; ${ROUNDS} alternating rounds, each line the median round)`);
+      line('store, direct SQL', medianRate(r.direct));
+      line('actor over NATS request/reply', medianRate(r.nats));
+      line('bare nats.js request/reply, same call', medianRate(r.bare));
+      const goal = paired(r.nats, r.direct);
+      console.log(`  ratio NATS / direct, median of rounds        ${goal.text}   (GOAL >= 0.7: ${goal.x >= 0.7 ? 'PASS' : 'MISS'})`);
+      console.log(`  floor: bare nats.js / direct                 ${paired(r.bare, r.direct).text}   (the transport alone: no codec, schema or service layer, a fixed reply of the same size)`);
+      console.log(`  docflow / bare                               ${paired(r.nats, r.bare).text}`);
     };
     section('entities (name substring, type, sort', entities);
     section('relations (by entity, either side', relations);
