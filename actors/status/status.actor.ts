@@ -1,5 +1,6 @@
 import type { Actor } from '../../src/actor/types.js';
-import type { StatusReplyMessage } from '../../src/messages/index.js';
+import type { DocflowError } from '../../src/errors/index.js';
+import type { NodeIdentityMessage, StatusReplyMessage } from '../../src/messages/index.js';
 
 type StageStatus = StatusReplyMessage['stages'][number];
 type StreamStatus = NonNullable<StatusReplyMessage['streams']>[number];
@@ -7,6 +8,8 @@ type StreamStatus = NonNullable<StatusReplyMessage['streams']>[number];
 /** Where the status actor reads its figures from; the runtime provides them. */
 export interface StatusSources {
   version: string;
+  /** This process, as a deployment's status names it. */
+  node?: NodeIdentityMessage;
   startedAt: number;
   /** The supervised stages. */
   stages(): StageStatus[] | Promise<StageStatus[]>;
@@ -27,12 +30,62 @@ export function createStatusActor(src: StatusSources): Actor<{ verbose?: boolean
     async handle() {
       return {
         version: src.version,
+        ...(src.node ? { node: src.node } : {}),
         uptimeMs: Date.now() - src.startedAt,
         stages: await src.stages(),
         memory: src.memory(),
         nats: src.nats(),
         streams: await src.streams(),
         ...(src.extras ? await src.extras() : {}),
+      };
+    },
+  };
+}
+
+/** One process's answer to a request every process answers. */
+export type NodeAnswer<R> = { ok: true; reply: R } | { ok: false; error: DocflowError };
+
+/** `host:pid`: how a deployment's status and tune name a process. */
+export function nodeLabel(node: NodeIdentityMessage | undefined): string {
+  return node ? `${node.host}:${node.pid}` : 'this process';
+}
+
+/**
+ * Answers `docflow.status` for the whole deployment: asks every process (`gather`, on a subject each
+ * answers) and merges their statuses. `stages` lists every process's stages, each with its `node`;
+ * `nodes` has each process's own figures, this one first; memory, pools and streams at the top are
+ * this process's (streams are the deployment's anyway). When asking the others fails, this
+ * process's status alone.
+ */
+export function createDeploymentStatusActor(opts: {
+  own: Actor<{ verbose?: boolean | undefined }, StatusReplyMessage>;
+  gather(): Promise<Array<NodeAnswer<StatusReplyMessage>>>;
+}): Actor<{ verbose?: boolean | undefined }, StatusReplyMessage> {
+  return {
+    name: 'status',
+    async handle(req, ctx) {
+      const own = await opts.own.handle(req, ctx);
+      let answers: Array<NodeAnswer<StatusReplyMessage>>;
+      try {
+        answers = await opts.gather();
+      } catch (err) {
+        ctx.log.warn({ err }, 'could not ask the other processes for their status: answering with this one\'s');
+        return own;
+      }
+      const others = new Map<string, StatusReplyMessage & { node: NodeIdentityMessage }>();
+      for (const a of answers) {
+        if (!a.ok) {
+          ctx.log.warn({ err: a.error.toInfo() }, 'a process answered the status request with an error');
+          continue;
+        }
+        const node = a.reply.node;
+        if (node !== undefined && node.id !== own.node?.id) others.set(node.id, { ...a.reply, node });
+      }
+      const all = [own, ...[...others.values()].sort((a, b) => nodeLabel(a.node).localeCompare(nodeLabel(b.node)))];
+      return {
+        ...own,
+        stages: all.flatMap((s) => s.stages.map((st) => ({ ...st, node: nodeLabel(s.node) }))),
+        nodes: all.flatMap(({ streams: _streams, nodes: _nodes, ...s }) => (s.node ? [{ ...s, node: s.node }] : [])),
       };
     },
   };

@@ -2,7 +2,7 @@
  * The public messages of docflow (../shared/CONTRACT.md), as schemas shared by the server, the CLI and
  * users' programs. Field names are the contract's; add optional fields freely, never rename.
  */
-import { Type as T } from '@sinclair/typebox';
+import { Type as T, type Static } from '@sinclair/typebox';
 import { defineKind, type MessageOf } from './kind.js';
 
 export { defineKind, type MessageKind, type MessageOf } from './kind.js';
@@ -94,9 +94,15 @@ export type ErrorReplyMessage = MessageOf<typeof ErrorReply>;
 /** `docflow.status` request (all fields optional). */
 export const StatusRequest = defineKind('status-request', T.Object({ verbose: T.Optional(T.Boolean()) }, { additionalProperties: false }));
 
+/** One docflow process of a deployment (`docflow up` or `docflow worker`). */
+const NodeIdentity = T.Object({ id: T.String({ maxLength: 64 }), host: T.String({ maxLength: 255 }), pid: T.Integer({ minimum: 0 }) }, { additionalProperties: false });
+export type NodeIdentityMessage = Static<typeof NodeIdentity>;
+
 const StageStatus = T.Object(
   {
     name: T.String(),
+    /** The process that runs it (`host:pid`), in a deployment's status. */
+    node: T.Optional(T.String()),
     state: T.String(),
     restarts: T.Integer({ minimum: 0 }),
     inFlight: T.Integer({ minimum: 0 }),
@@ -120,6 +126,13 @@ export const StatusReply = defineKind(
       cache: T.Optional(T.Record(T.String(), T.Object({ hits: T.Number(), misses: T.Number() }))),
       nats: T.Optional(T.Object({ server: T.String(), jetstream: T.Boolean() }, { additionalProperties: true })),
       streams: T.Optional(T.Array(T.Object({ name: T.String(), messages: T.Number(), bytes: T.Number() }))),
+      /** The process that answered. */
+      node: T.Optional(NodeIdentity),
+      /**
+       * Every process of the deployment that answered, the answering one first, each with its own
+       * figures (stages, memory, pools...). `stages` above lists all their stages, each with its `node`.
+       */
+      nodes: T.Optional(T.Array(T.Object({ node: NodeIdentity, version: T.String(), uptimeMs: T.Number({ minimum: 0 }), stages: T.Array(StageStatus), memory: T.Object({ level: T.String(), rssBytes: T.Number(), heapUsedBytes: T.Number() }, { additionalProperties: true }) }, { additionalProperties: true }))),
     },
     { additionalProperties: true },
   ),
@@ -138,10 +151,23 @@ export const TuneRequest = defineKind(
   ),
 );
 
-/** `docflow.control.tune` reply: the stage's settings now in force. */
+const Settings = T.Record(T.String(), T.Union([T.Number(), T.String(), T.Boolean()]));
+
+/**
+ * `docflow.control.tune` reply: the stage's settings now in force (in the answering process when it
+ * runs the stage), and in `nodes` those of every process of the deployment that runs it and took the change.
+ */
 export const TuneReply = defineKind(
   'tune-reply',
-  T.Object({ stage: T.String(), settings: T.Record(T.String(), T.Union([T.Number(), T.String(), T.Boolean()])) }, { additionalProperties: false }),
+  T.Object(
+    {
+      stage: T.String(),
+      settings: Settings,
+      node: T.Optional(NodeIdentity),
+      nodes: T.Optional(T.Array(T.Object({ node: NodeIdentity, settings: Settings }, { additionalProperties: false }))),
+    },
+    { additionalProperties: false },
+  ),
 );
 export type TuneRequestMessage = MessageOf<typeof TuneRequest>;
 export type TuneReplyMessage = MessageOf<typeof TuneReply>;

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { createStatusActor } from '../../actors/status/status.actor.js';
-import { createTuneActor } from '../../actors/control/tune.actor.js';
+import { createDeploymentStatusActor, createStatusActor } from '../../actors/status/status.actor.js';
+import { createDeploymentTuneActor, createTuneActor } from '../../actors/control/tune.actor.js';
 import { DocflowMetrics } from '../metrics/metrics.js';
 import { serveMetrics } from '../metrics/server.js';
 import { DashboardFeed } from '../dashboard/feed.js';
@@ -11,7 +13,7 @@ import { actorEndpoint } from '../actor/serve.js';
 import { PACKAGE_ROOT, streamName, type Config } from '../config/load.js';
 import { startNatsServer, type RunningNatsServer } from '../embedded/nats-server.js';
 import type { Logger } from '../log.js';
-import { DeadLetter, StatusReply, StatusRequest, TuneReply, TuneRequest, type MessageKind } from '../messages/index.js';
+import { DeadLetter, StatusReply, StatusRequest, TuneReply, TuneRequest, type MessageKind, type NodeIdentityMessage } from '../messages/index.js';
 import { Transport } from '../transport/index.js';
 import { natsDataDir, runFile } from './endpoints.js';
 import { VERSION } from './version.js';
@@ -45,6 +47,8 @@ export class DocflowNode implements AsyncDisposable {
   #metricsUrl: string | undefined;
 
   #stores: PipelineStores | undefined;
+  /** This process in a deployment's status and tune replies. */
+  readonly identity: NodeIdentityMessage = { id: randomBytes(8).toString('hex'), host: hostname(), pid: process.pid };
 
   private constructor(readonly config: Readonly<Config>, readonly log: Logger, private readonly stages: StageDefinition<MessageKind, MessageKind>[], private readonly opts: NodeOptions) {}
 
@@ -154,6 +158,7 @@ export class DocflowNode implements AsyncDisposable {
 
     const status = createStatusActor({
       version: VERSION,
+      node: this.identity,
       startedAt: Date.now(),
       stages: () => host.figures(),
       memory: () => {
@@ -168,11 +173,18 @@ export class DocflowNode implements AsyncDisposable {
         ...(this.#stores ? { postgres: this.#stores.db.stats(), cache: cacheFigures(this.#stores.cache.stats()) } : {}),
       }),
     });
-    const tune = createTuneActor({ names: () => host.names(), tune: (stage, patch) => ({ ...host.tune(stage, patch) }) });
+    const tune = createTuneActor({ names: () => host.names(), tune: (stage, patch) => ({ ...host.tune(stage, patch) }) }, this.identity);
+    // docflow.status and docflow.control.tune go to one process (a queue group); it asks every
+    // process of the deployment on docflow.node.status / docflow.node.tune, where each process is a
+    // queue group of its own, and answers for all of them.
+    const deploymentStatus = createDeploymentStatusActor({ own: status, gather: () => transport.requestAll(transport.subject('node.status'), StatusRequest, {}, StatusReply) });
+    const deploymentTune = createDeploymentTuneActor({ own: tune, node: this.identity, gather: (req) => transport.requestAll(transport.subject('node.tune'), TuneRequest, req, TuneReply) });
     const endpoint = { log, signal: this.#abort.signal };
     await transport.serve({ name: 'docflow-control', version: VERSION, description: 'docflow status and control' }, [
-      actorEndpoint(status, { subject: transport.subject('status'), request: StatusRequest, reply: StatusReply, ...endpoint }),
-      actorEndpoint(tune, { subject: transport.subject('control.tune'), request: TuneRequest, reply: TuneReply, ...endpoint }),
+      actorEndpoint(deploymentStatus, { subject: transport.subject('status'), request: StatusRequest, reply: StatusReply, ...endpoint }),
+      actorEndpoint(deploymentTune, { subject: transport.subject('control.tune'), request: TuneRequest, reply: TuneReply, ...endpoint }),
+      actorEndpoint(status, { name: 'node-status', subject: transport.subject('node.status'), queue: this.identity.id, request: StatusRequest, reply: StatusReply, ...endpoint }),
+      actorEndpoint(tune, { name: 'node-tune', subject: transport.subject('node.tune'), queue: this.identity.id, request: TuneRequest, reply: TuneReply, ...endpoint }),
     ]);
     if (built.endpoints.length > 0) {
       await transport.serve({ name: 'docflow-query', version: VERSION, description: 'docflow queries' }, built.endpoints);

@@ -21,6 +21,8 @@ export interface ServiceDef {
 export interface EndpointDef<Q extends MessageKind = MessageKind, R extends MessageKind = MessageKind> {
   name: string;
   subject: string;
+  /** Queue group: one of the service's instances answers. @defaultValue the service's (ServiceDef.queue); a name unique to the instance makes every instance answer (Transport.requestAll) */
+  queue?: string;
   request: Q;
   reply: R;
   handler: (req: MessageOf<Q>, info: { subject: string; headers: Record<string, string> }) => Promise<MessageOf<R>> | MessageOf<R>;
@@ -40,6 +42,7 @@ export async function serveEndpoints(nc: NatsConnection, codec: Codec, log: Logg
   for (const ep of endpoints) {
     service.addEndpoint(ep.name, {
       subject: ep.subject,
+      ...(ep.queue !== undefined ? { queue: ep.queue } : {}),
       handler: (err, msg) => {
         if (err) return void log.error({ err, endpoint: ep.name }, 'service endpoint failed');
         void answer(codec, log, ep, msg);
@@ -61,12 +64,15 @@ async function answer(codec: Codec, log: Logger, ep: EndpointDef, msg: ServiceMs
   }
 }
 
+/** Codes whose `details` travel in an error reply: what was wrong with the request, or what the caller can choose from. */
+const DETAILED = new Set(['ERR_CODEC_SCHEMA', 'ERR_TUNE_INVALID', 'ERR_STAGE_UNKNOWN']);
+
 /** Reply `{ error }`; if even that cannot be encoded, a fixed ERR_INTERNAL reply. Never throws. */
 function replyError(codec: Codec, log: Logger, ep: EndpointDef, msg: ServiceMsg, e: DocflowError): void {
   if (e.code === 'ERR_INTERNAL') log.error({ err: e.toInfo(), endpoint: ep.name }, 'request handler failed');
   try {
     const { details, ...info } = e.toInfo();
-    const body = codec.encode(ErrorReply, { error: e.code === 'ERR_CODEC_SCHEMA' || e.code.startsWith('ERR_QUERY_') ? { ...info, details } : info });
+    const body = codec.encode(ErrorReply, { error: DETAILED.has(e.code) || e.code.startsWith('ERR_QUERY_') ? { ...info, details } : info });
     msg.respondError(e.code === 'ERR_INTERNAL' ? 500 : 400, e.code, body.body, { headers: writeHeaders(body.headers) });
   } catch (encodeErr) {
     log.error({ err: toDocflowError(encodeErr).toInfo(), endpoint: ep.name }, 'error reply could not be encoded');
@@ -89,6 +95,11 @@ export async function requestReply<Q extends MessageKind, R extends MessageKind>
   } catch (cause) {
     throw requestError(cause, subject, timeoutMs);
   }
+  return decodeReply(codec, subject, reply, replyKind);
+}
+
+/** A reply's message, or the DocflowError an error reply carries (thrown). */
+function decodeReply<R extends MessageKind>(codec: Codec, subject: string, reply: Msg, replyKind: R): MessageOf<R> {
   const headers = readHeaders(reply.headers);
   if (headers['nats-service-error-code'] !== undefined) {
     let e: DocflowError;
@@ -100,6 +111,35 @@ export async function requestReply<Q extends MessageKind, R extends MessageKind>
     throw e;
   }
   return codec.decode(replyKind, reply.data, headers) as MessageOf<R>;
+}
+
+/** One answer of a request to many: the message, or the error it carried or could not be decoded with. */
+export type Answer<R> = { ok: true; reply: R } | { ok: false; error: DocflowError };
+
+/**
+ * Send a request that every instance of a service answers (an endpoint in a queue group of its own
+ * per instance) and collect the answers: until none came for `stallMs` after the last one, or
+ * `maxWaitMs` in all. Nothing listening is an empty list, not an error.
+ */
+export async function requestAllReplies<Q extends MessageKind, R extends MessageKind>(
+  nc: NatsConnection, codec: Codec, subject: string, requestKind: Q, req: MessageOf<Q>, replyKind: R, opts: { stallMs: number; maxWaitMs: number },
+): Promise<Array<Answer<MessageOf<R>>>> {
+  const enc = codec.encode(requestKind, req);
+  const out: Array<Answer<MessageOf<R>>> = [];
+  try {
+    const replies = await nc.requestMany(subject, enc.body, { strategy: 'stall', stall: opts.stallMs, maxWait: opts.maxWaitMs, headers: writeHeaders(enc.headers) });
+    for await (const reply of replies) {
+      try {
+        out.push({ ok: true, reply: decodeReply(codec, subject, reply, replyKind) });
+      } catch (err) {
+        out.push({ ok: false, error: toDocflowError(err) });
+      }
+    }
+  } catch (cause) {
+    const e = requestError(cause, subject, opts.maxWaitMs);
+    if (e.code !== 'ERR_TRANSPORT_NO_RESPONDERS') throw e;
+  }
+  return out;
 }
 
 function requestError(cause: unknown, subject: string, timeoutMs: number): TransportError {

@@ -10,7 +10,7 @@ import { ClaimCheck } from './claim-check.js';
 import { connectNats, inboxRefused } from './connect.js';
 import { CLAIM_HEADER, readHeaders, writeHeaders } from './headers.js';
 import { PullConsumer, type Credit } from './pull.js';
-import { serveEndpoints, requestReply, type EndpointDef, type ServiceHandle, type ServiceDef } from './services.js';
+import { serveEndpoints, requestReply, requestAllReplies, type Answer, type EndpointDef, type ServiceHandle, type ServiceDef } from './services.js';
 import { ensureTopology, type TopologyReport } from './topology.js';
 import { JsPublisher } from './js-publish.js';
 import { ReplyMux } from './reply-mux.js';
@@ -221,6 +221,18 @@ export class Transport implements AsyncDisposable {
   /** Request/reply: an error reply is thrown as the DocflowError it carries. */
   request<Q extends MessageKind, R extends MessageKind>(subject: string, requestKind: Q, req: MessageOf<Q>, replyKind: R, opts: { timeoutMs?: number } = {}): Promise<MessageOf<R>> {
     return requestReply(this.#replies, this.codec, subject, requestKind, req, replyKind, opts.timeoutMs ?? this.config.transport.requestTimeoutMs);
+  }
+
+  /**
+   * A request every instance of a service answers (`EndpointDef.queue` unique per instance): the
+   * answers that came until none did for `stallMs` (default 100) after the last, or `maxWaitMs`
+   * (default: half the request timeout) in all. Nothing listening gives an empty list.
+   */
+  requestAll<Q extends MessageKind, R extends MessageKind>(subject: string, requestKind: Q, req: MessageOf<Q>, replyKind: R, opts: { stallMs?: number; maxWaitMs?: number } = {}): Promise<Array<Answer<MessageOf<R>>>> {
+    return requestAllReplies(this.nc, this.codec, subject, requestKind, req, replyKind, {
+      stallMs: opts.stallMs ?? 100,
+      maxWaitMs: opts.maxWaitMs ?? Math.max(500, Math.floor(this.config.transport.requestTimeoutMs / 2)),
+    });
   }
 
   /** A stored message of a configured stream, by sequence (claim check resolved), or null. */

@@ -86,6 +86,29 @@ describe('docflow command line', function () {
     assert.match(human.stdout, /docflow \d+\.\d+\.\d+, up \d+s/);
     assert.match(human.stdout, /DOCFLOW_INGEST\s+0 messages/);
     assert.ok(existsSync(join(data, 'run', 'nats.json')));
+
+    // a second process joins (it finds the NATS of `up` in the run file): status shows both, tune reaches both
+    const worker = spawn(process.execPath, [BIN, 'worker', '--stages', 'split'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let workerSaid = '';
+    worker.stderr!.on('data', (d: Buffer) => (workerSaid += d.toString()));
+    const workerExited = new Promise<number | null>((r) => worker.on('exit', (code) => r(code)));
+    try {
+      let both = await run(['status'], env);
+      for (let i = 0; i < 100 && !/^processes: 2/m.test(both.stdout); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+        both = await run(['status'], env);
+      }
+      assert.match(both.stdout, /^processes: 2 \(the first answered\)$/m, `${both.stdout}\nworker said: ${workerSaid}`);
+      assert.equal(both.stdout.match(/^\s*split\s+\S+:\d+\s+running\b/gm)?.length, 2, both.stdout);
+      assert.equal(both.stdout.match(/^\s*embed\s+\S+:\d+\s+running\b/gm)?.length, 1, both.stdout);
+      const tuned = await run(['tune', 'split.concurrency=3'], env);
+      assert.equal(tuned.code, 0, tuned.stderr);
+      assert.equal(tuned.stdout.match(/^split on \S+:\d+: .*\bconcurrency=3\b/gm)?.length, 2, tuned.stdout);
+    } finally {
+      worker.kill('SIGTERM');
+      assert.equal(await workerExited, 0, `the worker did not exit cleanly: ${workerSaid}`);
+    }
+
     const unknown = await run(['tune', 'nope.concurrency=2'], env);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /ERR_STAGE_UNKNOWN/);

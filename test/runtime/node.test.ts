@@ -69,6 +69,49 @@ describe('docflow node: supervised stages, status, tuning, metrics (real nats-se
     assert.equal(await pool.run<string>({ text: 'still works' }), 'STILL WORKS');
   });
 
+  it('a deployment of three processes: status lists every process and its stages, tune reaches every process that runs the stage', async () => {
+    const config = nats.config({ ...WORK_STREAMS, 'metrics.enabled': false });
+    const stage = () => upperStage((rel) => `${config.subjectPrefix}.${rel}`) as unknown as StageDefinition<MessageKind, MessageKind>;
+    const nodes: DocflowNode[] = [];
+    try {
+      // two workers of `upper`, and one process without stages (as a `docflow worker --queries`)
+      for (const stages of [[stage()], [stage()], []]) nodes.push(await DocflowNode.start(config, silentLogger, { stages }));
+      const [a, b, bare] = nodes as [DocflowNode, DocflowNode, DocflowNode];
+      const label = (n: DocflowNode) => `${n.identity.host}:${n.identity.pid}`;
+      assert.equal(new Set(nodes.map((n) => n.identity.id)).size, 3, 'each process has its own id');
+
+      // whichever process answers (a queue group), the reply covers all three
+      for (let i = 0; i < 4; i++) {
+        const asker = nodes[i % 3]!.transport;
+        const s = await asker.request(asker.subject('status'), StatusRequest, {}, StatusReply);
+        assert.deepEqual(s.nodes?.map((n) => n.node.id).sort(), nodes.map((n) => n.identity.id).sort());
+        assert.equal(s.nodes?.[0]?.node.id, s.node?.id, 'the answering process first');
+        assert.deepEqual(s.stages.map((st) => [st.name, st.node]), [['upper', label(a)], ['upper', label(b)]], 'every process\'s stages, with their process (one test process here: one host:pid)');
+        for (const n of [a, b]) assert.deepEqual(s.nodes?.find((x) => x.node.id === n.identity.id)?.stages.map((st) => st.name), ['upper']);
+        assert.deepEqual(s.nodes?.find((n) => n.node.id === bare.identity.id)?.stages, []);
+      }
+
+      // asked through the process that does not run it, the change reaches both workers of the stage
+      const t = bare.transport;
+      const reply = await t.request(t.subject('control.tune'), TuneRequest, { stage: 'upper', settings: { concurrency: 5 } }, TuneReply);
+      assert.equal(reply.settings['concurrency'], 5);
+      assert.deepEqual(reply.nodes?.map((n) => n.node.id).sort(), [a.identity.id, b.identity.id].sort());
+      assert.equal(a.host.runner('upper')?.settings.concurrency, 5);
+      assert.equal(b.host.runner('upper')?.settings.concurrency, 5);
+      await assert.rejects(t.request(t.subject('control.tune'), TuneRequest, { stage: 'upper', settings: { concurrency: 0 } }, TuneReply), (e: unknown) => e instanceof DocflowError && e.code === 'ERR_TUNE_INVALID');
+      await assert.rejects(t.request(t.subject('control.tune'), TuneRequest, { stage: 'nope', settings: { concurrency: 2 } }, TuneReply), (e: unknown) => e instanceof DocflowError && e.code === 'ERR_STAGE_UNKNOWN' && /no process of this deployment runs stage "nope" \(running: upper; 3 process\(es\) answered\)/.test(e.message));
+      assert.equal(a.host.runner('upper')?.settings.concurrency, 5, 'a refused tune changed nothing');
+
+      // a process that stops is no longer in the deployment's status
+      await b.close();
+      const after = await t.request(t.subject('status'), StatusRequest, {}, StatusReply);
+      assert.deepEqual(after.nodes?.map((n) => n.node.id).sort(), [a.identity.id, bare.identity.id].sort());
+      assert.deepEqual(after.stages.map((st) => st.node), [label(a)]);
+    } finally {
+      for (const n of nodes) await n.close();
+    }
+  });
+
   it('a task that balloons memory: critical level, the stage is restarted, the work completes, nothing is lost', async () => {
     const rss = process.memoryUsage().rss;
     const n = await startNode({ 'memory.limitBytes': rss + 150 * 2 ** 20, 'memory.intervalMs': 50, 'memory.highRatio': 0.95, 'supervisor.minDelayMs': 50 });

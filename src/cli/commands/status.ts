@@ -14,7 +14,7 @@ interface StatusOptions extends GlobalOptions {
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description('show the stages, memory and streams of a running docflow (asks docflow.status over NATS)')
+    .description('show the stages, memory and streams of a running docflow, every process of it (asks docflow.status over NATS)')
     .option('--json', 'print the raw status reply as JSON')
     .option('--wait-ms <ms>', 'keep trying this long while docflow is not reachable yet', '0')
     .action(async (opts: StatusOptions, cmd: Command) => {
@@ -49,15 +49,24 @@ export function formatStatus(s: StatusReplyMessage): string {
   const lines = [`docflow ${s.version}, up ${duration(s.uptimeMs)}`];
   if (s.nats) lines.push(`nats: ${s.nats.server}${s.nats.jetstream ? ' (JetStream)' : ''}`);
   lines.push(`memory: ${s.memory.level}, rss ${bytes(s.memory.rssBytes)}, heap ${bytes(s.memory.heapUsedBytes)}`);
+  // A deployment of several processes (docflow up and docflow worker): each process, then every stage with its process.
+  const many = (s.nodes?.length ?? 0) > 1;
+  if (many) {
+    lines.push(`processes: ${s.nodes!.length} (the first answered)`);
+    lines.push(table([['process', 'version', 'up', 'memory', 'rss', 'stages'],
+      ...s.nodes!.map((n) => [`${n.node.host}:${n.node.pid}`, n.version, duration(n.uptimeMs), n.memory.level, bytes(n.memory.rssBytes), n.stages.map((st) => st.name).join(',') || '-'])]));
+  }
   if (s.stages.length === 0) lines.push('stages: none running');
   else {
     lines.push('stages:');
-    lines.push(table([['stage', 'state', 'restarts', 'in flight', 'pending', 'processed', 'failed', 'rate/s'],
-      ...s.stages.map((st) => [st.name, st.state, String(st.restarts), String(st.inFlight), String(st.pending), String(st.processed), String(st.failed), st.rate.toFixed(1)])]));
+    const row = (st: StatusReplyMessage['stages'][number]) => [st.name, st.state, String(st.restarts), String(st.inFlight), String(st.pending), String(st.processed), String(st.failed), st.rate.toFixed(1)];
+    lines.push(many
+      ? table([['stage', 'process', 'state', 'restarts', 'in flight', 'pending', 'processed', 'failed', 'rate/s'], ...s.stages.map((st) => { const r = row(st); return [r[0]!, st.node ?? '', ...r.slice(1)]; })])
+      : table([['stage', 'state', 'restarts', 'in flight', 'pending', 'processed', 'failed', 'rate/s'], ...s.stages.map(row)]));
   }
   const extra = s as StatusReplyMessage & { pools?: Array<{ name: string; threads: number; queued: number; running: number; completed: number; failed: number; utilization: number }>; batching?: Array<{ stage: string; batchSize: number; batchWaitMs: number; batches?: number; meanBatchSize?: number }>; postgres?: { total: number; idle: number; waiting: number } };
   if (extra.pools?.length) {
-    lines.push('worker pools:');
+    lines.push(many ? 'worker pools of the first process:' : 'worker pools:');
     lines.push(table([['pool', 'threads', 'running', 'queued', 'completed', 'failed', 'busy'],
       ...extra.pools.map((p) => [p.name, String(p.threads), String(p.running), String(p.queued), String(p.completed), String(p.failed), `${Math.round(p.utilization * 100)}%`])]));
   }

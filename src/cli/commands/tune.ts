@@ -16,7 +16,7 @@ export function parseAssignment(text: string): { stage: string; key: string; val
 export function registerTune(program: Command): void {
   program
     .command('tune')
-    .description('change settings of a running stage without a restart (docflow.control.tune), e.g. docflow tune upper.concurrency=4')
+    .description('change settings of a running stage without a restart, in every process that runs it (docflow.control.tune), e.g. docflow tune embed.concurrency=4')
     .argument('<assignments...>', 'stage.key=value, one or more for the same stage')
     .action(async (assignments: string[], _opts: GlobalOptions, cmd: Command) => {
       const config = commandConfig(cmd.optsWithGlobals<GlobalOptions>());
@@ -26,7 +26,12 @@ export function registerTune(program: Command): void {
       const t = await connectClient(config);
       try {
         const reply = await t.request(t.subject('control.tune'), TuneRequest, { stage: parsed[0]!.stage, settings: Object.fromEntries(parsed.map((p) => [p.key, p.value])) }, TuneReply);
-        process.stdout.write(`${reply.stage}: ${Object.entries(reply.settings).map(([k, v]) => `${k}=${String(v)}`).join(' ')}\n`);
+        const settings = (x: Record<string, unknown>) => Object.entries(x).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+        if ((reply.nodes?.length ?? 0) > 1) {
+          for (const n of reply.nodes!) process.stdout.write(`${reply.stage} on ${n.node.host}:${n.node.pid}: ${settings(n.settings)}\n`);
+        } else {
+          process.stdout.write(`${reply.stage}: ${settings(reply.settings)}\n`);
+        }
         process.exitCode = EXIT.OK;
       } finally {
         await t.close();
