@@ -19,6 +19,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <header>
   <h1>docflow</h1>
   <span id="version"></span>
+  <span id="processes"></span>
   <span id="conn" class="badge" data-state="connecting">connecting</span>
   <span id="updated"></span>
 </header>
@@ -29,12 +30,12 @@ export const DASHBOARD_HTML = `<!doctype html>
   </section>
   <section class="row">
     <div class="panel">
-      <h2>Memory</h2>
+      <h2>Memory <small>(this process)</small></h2>
       <p><span id="mem-level" class="badge"></span> <span id="mem-rss"></span> of <span id="mem-limit"></span> · heap <span id="mem-heap"></span> · trend <span id="mem-trend"></span></p>
       <svg id="mem-chart" viewBox="0 0 300 60" preserveAspectRatio="none" role="img" aria-label="RSS over the last samples"><polyline points=""></polyline></svg>
     </div>
     <div class="panel">
-      <h2>Worker pools</h2>
+      <h2>Worker pools <small>(this process)</small></h2>
       <table id="pools"><thead><tr><th>pool</th><th>threads</th><th>running</th><th>queued</th><th>completed</th><th>failed</th></tr></thead><tbody></tbody></table>
     </div>
   </section>
@@ -94,6 +95,7 @@ function stageCard(s) {
   const li = el('li', { class: 'stage', 'data-stage': s.name });
   const h = el('h3');
   h.append(el('span', {}, s.name), el('span', { class: 'badge', 'data-field': 'state', 'data-state': s.state }, s.state));
+  if (s.processes > 1) h.append(el('span', { 'data-field': 'processes', 'data-v': String(s.processes), title: 'processes running this stage' }, '×' + s.processes));
   const dl = el('dl');
   for (const [key, label] of FIELDS) {
     const v = key === 'rate' ? s.rate.toFixed(1) : s[key];
@@ -115,6 +117,7 @@ function chart(points) {
 function render(d) {
   $('version').textContent = 'v' + d.version;
   $('updated').textContent = 'updated ' + new Date(d.at).toLocaleTimeString();
+  $('processes').textContent = d.processes > 1 ? d.processes + ' processes' : '';
   $('pipeline').replaceChildren(...d.stages.map(stageCard));
   const m = d.memory;
   const level = $('mem-level');

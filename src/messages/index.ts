@@ -109,6 +109,7 @@ const StageStatus = T.Object(
     pending: T.Integer({ minimum: 0 }),
     processed: T.Integer({ minimum: 0 }),
     failed: T.Integer({ minimum: 0 }),
+    retried: T.Optional(T.Integer({ minimum: 0 })),
     rate: T.Number({ minimum: 0 }),
   },
   { additionalProperties: true },

@@ -19,7 +19,7 @@ import { natsDataDir, runFile } from './endpoints.js';
 import { VERSION } from './version.js';
 import { addPipeline } from '../pipeline/build.js';
 import { openStores, type PipelineStores } from '../pipeline/services.js';
-import type { PipelineStageName } from '../pipeline/stages.js';
+import { ALL_STAGES, type PipelineStageName } from '../pipeline/stages.js';
 
 /** What a node runs besides the runtime. */
 export interface NodeOptions {
@@ -202,11 +202,20 @@ export class DocflowNode implements AsyncDisposable {
     }
   }
 
-  /** The dashboard's feed: this node's stages, memory and pools, and the dead letters of every node. */
+  /** The dashboard's feed: the stages of every process, this one's memory and pools, and the dead letters of every process. */
   #dashboard(host: StageHost): DashboardFeed {
+    const transport = this.transport;
+    const self = this.identity.id;
     const feed = new DashboardFeed({
       version: VERSION,
-      stages: () => host.figures(),
+      order: ALL_STAGES,
+      // every process's stages (docflow.node.status), this one's from here: the page shows the deployment
+      stages: async () => {
+        const own = await host.figures();
+        const answers = await transport.requestAll(transport.subject('node.status'), StatusRequest, {}, StatusReply, { stallMs: 50, maxWaitMs: 500 }).catch(() => []);
+        const others = answers.flatMap((a) => (a.ok && a.reply.node?.id !== self ? [a.reply.stages.map((st) => ({ ...st, retried: st.retried ?? 0 }))] : []));
+        return [own, ...others];
+      },
       memory: () => host.memory.snapshot(),
       memoryHistory: () => host.memory.history(),
       pools: () => host.pools().map((p) => ({ name: p.name, threads: p.threads, queued: p.queued, running: p.running, completed: p.completed, failed: p.failed })),

@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startPipeline, type PipelineHarness } from '../harness/pipeline.js';
+import { DocflowNode } from '../../src/runtime/node.js';
+import { silentLogger } from '../../src/log.js';
 
 /** Debian's package; DOCFLOW_CHROMIUM names another build. */
 const CHROMIUM = process.env['DOCFLOW_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -85,6 +87,24 @@ describe('the live dashboard in headless Chromium', function () {
     assert.equal(await page.locator('#failed-total').textContent(), '(1)');
     // Memory samples arrive every second: the chart has a line.
     await page.waitForFunction(() => (document.querySelector('#mem-chart polyline')?.getAttribute('points') ?? '').split(' ').length >= 2, undefined, { timeout: 15_000 });
+    assert.deepEqual(problems, [], 'no error or warning in the page');
+  });
+
+  it('shows the whole deployment: a worker that joins adds to its stage\'s card and to the process count', async () => {
+    const worker = await DocflowNode.start({ ...h.config, metrics: { ...h.config.metrics, enabled: false } }, silentLogger, { pipeline: ['split'], embeddedStores: false });
+    try {
+      await page.waitForSelector('[data-stage="split"] [data-field="processes"][data-v="2"]', { timeout: 15_000 });
+      assert.equal(await page.locator('#processes').textContent(), '2 processes');
+      assert.equal(await page.locator('#pipeline [data-field="processes"]').count(), 1, 'only the stage both run shows it');
+      assert.deepEqual(await page.locator('#pipeline > li').evaluateAll((lis) => lis.map((li) => li.getAttribute('data-stage'))), STAGES, 'still one card per stage');
+    } finally {
+      await worker.close();
+    }
+    // and once it has gone, the page is back to one process
+    const deadline = Date.now() + 15_000;
+    while ((await page.locator('#processes').textContent()) !== '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    assert.equal(await page.locator('#processes').textContent(), '');
+    assert.equal(await page.locator('#pipeline [data-field="processes"]').count(), 0);
     assert.deepEqual(problems, [], 'no error or warning in the page');
   });
 

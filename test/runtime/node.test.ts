@@ -70,7 +70,7 @@ describe('docflow node: supervised stages, status, tuning, metrics (real nats-se
   });
 
   it('a deployment of three processes: status lists every process and its stages, tune reaches every process that runs the stage', async () => {
-    const config = nats.config({ ...WORK_STREAMS, 'metrics.enabled': false });
+    const config = nats.config({ ...WORK_STREAMS, 'metrics.port': 0, 'metrics.dashboard': true });
     const stage = () => upperStage((rel) => `${config.subjectPrefix}.${rel}`) as unknown as StageDefinition<MessageKind, MessageKind>;
     const nodes: DocflowNode[] = [];
     try {
@@ -89,6 +89,13 @@ describe('docflow node: supervised stages, status, tuning, metrics (real nats-se
         assert.deepEqual(s.stages.map((st) => [st.name, st.node]), [['upper', label(a)], ['upper', label(b)]], 'every process\'s stages, with their process (one test process here: one host:pid)');
         for (const n of [a, b]) assert.deepEqual(s.nodes?.find((x) => x.node.id === n.identity.id)?.stages.map((st) => st.name), ['upper']);
         assert.deepEqual(s.nodes?.find((n) => n.node.id === bare.identity.id)?.stages, []);
+      }
+
+      // the dashboard of any process shows the deployment's pipeline: one card for the stage both workers run
+      for (const n of nodes) {
+        const d = await (await fetch(`${n.metricsUrl}/api/dashboard`)).json() as { processes: number; stages: Array<{ name: string; processes: number; state: string }> };
+        assert.equal(d.processes, 3);
+        assert.deepEqual(d.stages.map((st) => [st.name, st.processes, st.state]), [['upper', 2, 'running']]);
       }
 
       // asked through the process that does not run it, the change reaches both workers of the stage
