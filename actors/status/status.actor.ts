@@ -13,8 +13,8 @@ export interface StatusSources {
   startedAt: number;
   /** The supervised stages. */
   stages(): StageStatus[] | Promise<StageStatus[]>;
-  /** Message and byte counts of the configured streams. */
-  streams(): Promise<StreamStatus[]>;
+  /** Message and byte counts of the configured streams (the deployment's: one process reports them). */
+  streams?(): Promise<StreamStatus[]>;
   /** The bus this node is connected to. */
   nats(): { server: string; jetstream: boolean; connected: boolean; maxPayload: number };
   /** Memory level and figures, from the memory monitor. */
@@ -35,7 +35,7 @@ export function createStatusActor(src: StatusSources): Actor<{ verbose?: boolean
         stages: await src.stages(),
         memory: src.memory(),
         nats: src.nats(),
-        streams: await src.streams(),
+        ...(src.streams ? { streams: await src.streams() } : {}),
         ...(src.extras ? await src.extras() : {}),
       };
     },

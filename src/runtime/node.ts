@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { createDeploymentStatusActor, createStatusActor } from '../../actors/status/status.actor.js';
+import { createDeploymentStatusActor, createStatusActor, type StatusSources } from '../../actors/status/status.actor.js';
 import { createDeploymentTuneActor, createTuneActor } from '../../actors/control/tune.actor.js';
 import { DocflowMetrics } from '../metrics/metrics.js';
 import { serveMetrics } from '../metrics/server.js';
@@ -156,7 +156,7 @@ export class DocflowNode implements AsyncDisposable {
     this.#defer('pipeline', () => built.close());
     await host.start();
 
-    const status = createStatusActor({
+    const statusSources: StatusSources = {
       version: VERSION,
       node: this.identity,
       startedAt: Date.now(),
@@ -172,7 +172,11 @@ export class DocflowNode implements AsyncDisposable {
         batching: host.batchingFigures(),
         ...(this.#stores ? { postgres: this.#stores.db.stats(), cache: cacheFigures(this.#stores.cache.stats()) } : {}),
       }),
-    });
+    };
+    const status = createStatusActor(statusSources);
+    // what docflow.node.status answers: this process's figures, without the streams (the answering process adds them once)
+    const { streams: _streams, ...perProcess } = statusSources;
+    const nodeStatus = createStatusActor(perProcess);
     const tune = createTuneActor({ names: () => host.names(), tune: (stage, patch) => ({ ...host.tune(stage, patch) }) }, this.identity);
     // docflow.status and docflow.control.tune go to one process (a queue group); it asks every
     // process of the deployment on docflow.node.status / docflow.node.tune, where each process is a
@@ -183,7 +187,7 @@ export class DocflowNode implements AsyncDisposable {
     await transport.serve({ name: 'docflow-control', version: VERSION, description: 'docflow status and control' }, [
       actorEndpoint(deploymentStatus, { subject: transport.subject('status'), request: StatusRequest, reply: StatusReply, ...endpoint }),
       actorEndpoint(deploymentTune, { subject: transport.subject('control.tune'), request: TuneRequest, reply: TuneReply, ...endpoint }),
-      actorEndpoint(status, { name: 'node-status', subject: transport.subject('node.status'), queue: this.identity.id, request: StatusRequest, reply: StatusReply, ...endpoint }),
+      actorEndpoint(nodeStatus, { name: 'node-status', subject: transport.subject('node.status'), queue: this.identity.id, request: StatusRequest, reply: StatusReply, ...endpoint }),
       actorEndpoint(tune, { name: 'node-tune', subject: transport.subject('node.tune'), queue: this.identity.id, request: TuneRequest, reply: TuneReply, ...endpoint }),
     ]);
     if (built.endpoints.length > 0) {
@@ -211,10 +215,11 @@ export class DocflowNode implements AsyncDisposable {
       order: ALL_STAGES,
       // every process's stages (docflow.node.status), this one's from here: the page shows the deployment
       stages: async () => {
-        const own = await host.figures();
         const answers = await transport.requestAll(transport.subject('node.status'), StatusRequest, {}, StatusReply, { stallMs: 50, maxWaitMs: 500 }).catch(() => []);
-        const others = answers.flatMap((a) => (a.ok && a.reply.node?.id !== self ? [a.reply.stages.map((st) => ({ ...st, retried: st.retried ?? 0 }))] : []));
-        return [own, ...others];
+        const lists = new Map(answers.flatMap((a) => (a.ok && a.reply.node ? [[a.reply.node.id, a.reply.stages.map((st) => ({ ...st, retried: st.retried ?? 0 }))] as const] : [])));
+        const own = lists.get(self) ?? await host.figures(); // this process answers too, unless asking failed
+        lists.delete(self);
+        return [own, ...lists.values()];
       },
       memory: () => host.memory.snapshot(),
       memoryHistory: () => host.memory.history(),

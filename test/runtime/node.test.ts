@@ -86,6 +86,7 @@ describe('docflow node: supervised stages, status, tuning, metrics (real nats-se
         const s = await asker.request(asker.subject('status'), StatusRequest, {}, StatusReply);
         assert.deepEqual(s.nodes?.map((n) => n.node.id).sort(), nodes.map((n) => n.identity.id).sort());
         assert.equal(s.nodes?.[0]?.node.id, s.node?.id, 'the answering process first');
+        assert.ok((s.streams?.length ?? 0) > 0 && s.nodes?.every((n) => !('streams' in n)), 'the streams once, at the top');
         assert.deepEqual(s.stages.map((st) => [st.name, st.node]), [['upper', label(a)], ['upper', label(b)]], 'every process\'s stages, with their process (one test process here: one host:pid)');
         for (const n of [a, b]) assert.deepEqual(s.nodes?.find((x) => x.node.id === n.identity.id)?.stages.map((st) => st.name), ['upper']);
         assert.deepEqual(s.nodes?.find((n) => n.node.id === bare.identity.id)?.stages, []);
