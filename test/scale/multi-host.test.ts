@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { streamName } from '../../src/config/load.js';
+import { StatusReply, StatusRequest, TuneReply, TuneRequest } from '../../src/messages/index.js';
 import { ChaosCluster, report, scale } from '../chaos/cluster.js';
 import { chaosCorpus } from '../chaos/corpus.js';
 import { NatsClusterLab, NetLab } from './netns.js';
@@ -70,6 +71,17 @@ describe('scale-out across hosts: network namespaces, a three-node NATS cluster 
       const peers = [info.cluster?.leader, ...(info.cluster?.replicas ?? []).map((r) => r.name)].sort();
       assert.deepEqual(peers, ['n0', 'n1', 'n2'], `${key} is placed on every node`);
     }
+  });
+
+  it('docflow.status and docflow.control.tune answer for every process of the deployment, across the hosts', async () => {
+    const t = cluster!.client;
+    const s = await t.request(t.subject('status'), StatusRequest, {}, StatusReply);
+    assert.equal(s.nodes?.length, cluster!.workers.length, `one entry per process: ${s.nodes?.map((n) => `${n.node.host}:${n.node.pid}`).join(', ')}`);
+    const embed = s.stages.filter((st) => st.name === 'embed');
+    assert.equal(new Set(embed.map((st) => st.node)).size, HOSTS, 'embed runs once on each host');
+    // an empty change: every process that runs embed answers with the settings in force there
+    const tuned = await t.request(t.subject('control.tune'), TuneRequest, { stage: 'embed', settings: {} }, TuneReply);
+    assert.equal(tuned.nodes?.length, HOSTS);
   });
 
   it('the hosts share the work; a node and a worker killed mid-run lose nothing and duplicate nothing', async () => {
