@@ -43,8 +43,8 @@ export function createTuneActor(stages: TunableStages, node?: NodeIdentityMessag
  * change (`gather` asks them all, on a subject each answers), as a stage's workers share its consumer.
  * The reply has the settings now in force here (or in the first process that runs the stage) and, in
  * `nodes`, in each. Settings that are invalid are refused by every process alike (ERR_TUNE_INVALID);
- * a stage no process runs is ERR_STAGE_UNKNOWN with the stages that do run. When no process answers
- * (asking the others is not allowed, say), this process alone.
+ * a stage no process runs is ERR_STAGE_UNKNOWN with the stages that do run. When asking fails or no
+ * process answers (the others may not be allowed to, say), this process alone.
  */
 export function createDeploymentTuneActor(opts: {
   own: Actor<TuneRequestMessage, TuneReplyMessage>;
@@ -54,7 +54,13 @@ export function createDeploymentTuneActor(opts: {
   return {
     name: 'tune',
     async handle(req, ctx) {
-      const answers = await opts.gather(req);
+      let answers: Array<NodeAnswer<TuneReplyMessage>>;
+      try {
+        answers = await opts.gather(req);
+      } catch (err) {
+        ctx.log.warn({ err }, 'could not ask the other processes to tune: tuning this one');
+        answers = [];
+      }
       if (answers.length === 0) return opts.own.handle(req, ctx);
       const applied = answers.flatMap((a) => (a.ok && a.reply.node ? [{ node: a.reply.node, settings: a.reply.settings }] : []));
       if (applied.length > 0) {
