@@ -64,14 +64,13 @@ export function createDeploymentStatusActor(opts: {
   return {
     name: 'status',
     async handle(req, ctx) {
-      const own = await opts.own.handle(req, ctx);
-      let answers: Array<NodeAnswer<StatusReplyMessage>>;
-      try {
-        answers = await opts.gather();
-      } catch (err) {
-        ctx.log.warn({ err }, 'could not ask the other processes for their status: answering with this one\'s');
-        return own;
-      }
+      const [own, answers] = await Promise.all([
+        opts.own.handle(req, ctx),
+        opts.gather().catch((err: unknown) => {
+          ctx.log.warn({ err }, 'could not ask the other processes for their status: answering with this one\'s');
+          return [];
+        }),
+      ]);
       const others = new Map<string, StatusReplyMessage & { node: NodeIdentityMessage }>();
       for (const a of answers) {
         if (!a.ok) {
