@@ -213,7 +213,7 @@ export class DocflowNode implements AsyncDisposable {
     const feed = new DashboardFeed({
       version: VERSION,
       order: ALL_STAGES,
-      // every process's stages (docflow.node.status), this one's from here: the page shows the deployment
+      // every process's stages (docflow.node.status, which this process answers too): the page shows the deployment
       stages: async () => {
         const answers = await transport.requestAll(transport.subject('node.status'), StatusRequest, {}, StatusReply, { stallMs: 50, maxWaitMs: 500 }).catch(() => []);
         const lists = new Map(answers.flatMap((a) => (a.ok && a.reply.node ? [[a.reply.node.id, a.reply.stages.map((st) => ({ ...st, retried: st.retried ?? 0 }))] as const] : [])));
