@@ -131,6 +131,9 @@ describe('security 2: TLS and per-user subject permissions (config/nats-secure.e
     await refused(jetstream(ingest).publish('docflow.stage.extract.normal', marker, { timeout: 2_000 }));
     await refused(ingest.request('docflow.control.tune', JSON.stringify({ stage: 'load', settings: { concurrency: 1 } }), { timeout: 2_000 }));
     await refused(ingest.request('docflow.status', '{}', { timeout: 2_000 }));
+    // the per-process subjects behind docflow.status and docflow.control.tune are the workers' too
+    await refused(ingest.request('docflow.node.tune', JSON.stringify({ stage: 'load', settings: { concurrency: 1 } }), { timeout: 2_000 }));
+    await refused(ingest.request('docflow.node.status', '{}', { timeout: 2_000 }));
     await refused(ingest.request('$JS.API.STREAM.DELETE.DOCFLOW_INGEST', '', { timeout: 2_000 }));
     await ingest.flush();
     await worker.flush();
