@@ -128,7 +128,7 @@ export class DocflowClient implements AsyncDisposable {
     return this.transport.request(this.transport.subject('query.documents'), QueryInput, req, DocumentsReply);
   }
 
-  /** `docflow.status`: the supervision tree, pools, caches, streams. */
+  /** `docflow.status`: the supervision tree, pools, caches, streams; `stages` and `nodes` cover every process of the deployment. */
   status(): Promise<StatusReplyMessage> {
     return this.transport.request(this.transport.subject('status'), StatusRequest, {}, StatusReply);
   }
