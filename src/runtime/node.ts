@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { createDeploymentStatusActor, createStatusActor, type StatusSources } from '../../actors/status/status.actor.js';
+import { createDeploymentStatusActor, createStatusActor, deploymentStatuses } from '../../actors/status/status.actor.js';
 import { createDeploymentTuneActor, createTuneActor } from '../../actors/control/tune.actor.js';
 import { DocflowMetrics } from '../metrics/metrics.js';
 import { serveMetrics } from '../metrics/server.js';
@@ -13,7 +13,7 @@ import { actorEndpoint } from '../actor/serve.js';
 import { PACKAGE_ROOT, streamName, type Config } from '../config/load.js';
 import { startNatsServer, type RunningNatsServer } from '../embedded/nats-server.js';
 import type { Logger } from '../log.js';
-import { DeadLetter, StatusReply, StatusRequest, TuneReply, TuneRequest, type MessageKind, type NodeIdentityMessage } from '../messages/index.js';
+import { DeadLetter, StatusReply, StatusRequest, TuneReply, TuneRequest, type MessageKind, type NodeIdentityMessage, type StatusReplyMessage } from '../messages/index.js';
 import { Transport } from '../transport/index.js';
 import { natsDataDir, runFile } from './endpoints.js';
 import { VERSION } from './version.js';
@@ -156,7 +156,8 @@ export class DocflowNode implements AsyncDisposable {
     this.#defer('pipeline', () => built.close());
     await host.start();
 
-    const statusSources: StatusSources = {
+    // what docflow.node.status answers: this process's figures (the streams are the deployment's: docflow.status adds them once)
+    const status = createStatusActor({
       version: VERSION,
       node: this.identity,
       startedAt: Date.now(),
@@ -166,28 +167,23 @@ export class DocflowNode implements AsyncDisposable {
         return { level: m.level, rssBytes: m.rssBytes, heapUsedBytes: m.heapUsedBytes, slopeBytesPerSec: m.slopeBytesPerSec, limitBytes: m.limitBytes };
       },
       nats: () => transport.info(),
-      streams: () => this.#streamFigures(),
       extras: () => ({
         pools: host.pools().map((p) => ({ name: p.name, threads: p.threads, queued: p.queued, running: p.running, completed: p.completed, failed: p.failed, utilization: p.utilization })),
         batching: host.batchingFigures(),
         ...(this.#stores ? { postgres: this.#stores.db.stats(), cache: cacheFigures(this.#stores.cache.stats()) } : {}),
       }),
-    };
-    const status = createStatusActor(statusSources);
-    // what docflow.node.status answers: this process's figures, without the streams (the answering process adds them once)
-    const { streams: _streams, ...perProcess } = statusSources;
-    const nodeStatus = createStatusActor(perProcess);
+    });
     const tune = createTuneActor({ names: () => host.names(), tune: (stage, patch) => ({ ...host.tune(stage, patch) }) }, this.identity);
     // docflow.status and docflow.control.tune go to one process (a queue group); it asks every
     // process of the deployment on docflow.node.status / docflow.node.tune, where each process is a
     // queue group of its own, and answers for all of them.
-    const deploymentStatus = createDeploymentStatusActor({ own: status, gather: () => transport.requestAll(transport.subject('node.status'), StatusRequest, {}, StatusReply) });
+    const deploymentStatus = createDeploymentStatusActor({ self: this.identity.id, own: status, gather: () => transport.requestAll(transport.subject('node.status'), StatusRequest, {}, StatusReply), streams: () => this.#streamFigures() });
     const deploymentTune = createDeploymentTuneActor({ own: tune, node: this.identity, gather: (req) => transport.requestAll(transport.subject('node.tune'), TuneRequest, req, TuneReply) });
     const endpoint = { log, signal: this.#abort.signal };
     await transport.serve({ name: 'docflow-control', version: VERSION, description: 'docflow status and control' }, [
       actorEndpoint(deploymentStatus, { subject: transport.subject('status'), request: StatusRequest, reply: StatusReply, ...endpoint }),
       actorEndpoint(deploymentTune, { subject: transport.subject('control.tune'), request: TuneRequest, reply: TuneReply, ...endpoint }),
-      actorEndpoint(nodeStatus, { name: 'node-status', subject: transport.subject('node.status'), queue: this.identity.id, request: StatusRequest, reply: StatusReply, ...endpoint }),
+      actorEndpoint(status, { name: 'node-status', subject: transport.subject('node.status'), queue: this.identity.id, request: StatusRequest, reply: StatusReply, ...endpoint }),
       actorEndpoint(tune, { name: 'node-tune', subject: transport.subject('node.tune'), queue: this.identity.id, request: TuneRequest, reply: TuneReply, ...endpoint }),
     ]);
     if (built.endpoints.length > 0) {
@@ -198,7 +194,7 @@ export class DocflowNode implements AsyncDisposable {
       const stores = this.#stores;
       const metrics = new DocflowMetrics({ stages: () => host.figures(), memory: () => host.memory.snapshot(), pools: () => host.pools(), ...(stores ? { cache: () => cacheFigures(stores.cache.stats()) } : {}) });
       host.observe((stage, outcome, seconds) => metrics.observe(stage, outcome, seconds));
-      const dashboard = config.metrics.dashboard ? this.#dashboard(host) : undefined;
+      const dashboard = config.metrics.dashboard ? this.#dashboard(host, () => status.handle({}, { signal: this.#abort.signal, log, emit: () => undefined })) : undefined;
       const server = await serveMetrics(() => metrics.text(), config.metrics.host, config.metrics.port, dashboard ? { dashboard } : {});
       this.#metricsUrl = server.url;
       this.#defer('metrics server', () => server.close());
@@ -207,19 +203,20 @@ export class DocflowNode implements AsyncDisposable {
   }
 
   /** The dashboard's feed: the stages of every process, this one's memory and pools, and the dead letters of every process. */
-  #dashboard(host: StageHost): DashboardFeed {
+  #dashboard(host: StageHost, ownStatus: () => Promise<StatusReplyMessage> | StatusReplyMessage): DashboardFeed {
     const transport = this.transport;
-    const self = this.identity.id;
     const feed = new DashboardFeed({
       version: VERSION,
       order: ALL_STAGES,
-      // every process's stages (docflow.node.status, which this process answers too): the page shows the deployment
+      // every process's stages: the page shows the deployment
       stages: async () => {
-        const answers = await transport.requestAll(transport.subject('node.status'), StatusRequest, {}, StatusReply, { stallMs: 50, maxWaitMs: 500 }).catch(() => []);
-        const lists = new Map(answers.flatMap((a) => (a.ok && a.reply.node ? [[a.reply.node.id, a.reply.stages.map((st) => ({ ...st, retried: st.retried ?? 0 }))] as const] : [])));
-        const own = lists.get(self) ?? await host.figures(); // this process answers too, unless asking failed
-        lists.delete(self);
-        return [own, ...lists.values()];
+        const all = await deploymentStatuses({
+          self: this.identity.id,
+          own: ownStatus,
+          gather: () => transport.requestAll(transport.subject('node.status'), StatusRequest, {}, StatusReply, { stallMs: 50, maxWaitMs: 500 }),
+          log: this.log,
+        });
+        return all.map((s) => s.stages.map((st) => ({ ...st, retried: st.retried ?? 0 })));
       },
       memory: () => host.memory.snapshot(),
       memoryHistory: () => host.memory.history(),

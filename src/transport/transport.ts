@@ -322,7 +322,8 @@ export class Transport implements AsyncDisposable {
   async #decodeMsg<K extends MessageKind>(kind: K, m: Msg): Promise<{ subject: string; message?: MessageOf<K>; error?: DocflowError }> {
     try {
       const headers = readHeaders(m.headers);
-      const body = await this.#claims.bodyOf(m.data, headers, this.codec.options.maxBodyBytes);
+      const stored = this.#claims.bodyOf(m.data, headers, this.codec.options.maxBodyBytes);
+      const body = stored instanceof Uint8Array ? stored : await stored; // an inline body without a microtask hop
       return { subject: m.subject, message: this.codec.decode(kind, body, headers) as MessageOf<K> };
     } catch (err) {
       return { subject: m.subject, error: toDocflowError(err) };
