@@ -257,6 +257,30 @@ export class ChaosCluster implements AsyncDisposable {
   }
 
   /**
+   * Publish `docs` and run them to the end with `steps` (faults) in order, each once, when the share
+   * `at` of the documents is done; `run` returns how many faults it injected. The documents past the
+   * last step's share, and a tenth more, are published with the last step: documents that queued
+   * behind an outage finish in a burst, which could otherwise end the run before every step came
+   * round. Returns the number of faults.
+   */
+  async runWithSteps(docs: readonly ChaosDoc[], steps: ReadonlyArray<{ at: number; run: () => Promise<number> }>, opts: { timeoutMs: number; everyMs?: number; label: string }): Promise<number> {
+    const n = docs.length;
+    const first = Math.min(n, Math.ceil(n * ((steps.at(-1)?.at ?? 1) + 0.1)));
+    await this.publish(docs.slice(0, first));
+    const pending = [...steps];
+    return this.runUntilDone(docs.map((d) => d.id), {
+      ...opts,
+      fault: async (_round, done) => {
+        const next = pending[0];
+        if (!next || done < next.at * n) return 0;
+        pending.shift();
+        if (pending.length === 0) await this.publish(docs.slice(first));
+        return next.run();
+      },
+    });
+  }
+
+  /**
    * Wait until every id has a terminal result, running `fault` every `everyMs` meanwhile (it is told
    * the round and how many documents are done, and returns how many faults it injected). Prints progress every 10 s. Returns the number of faults.
    */

@@ -13,20 +13,9 @@ describe('chaos: nats-server restarted twice mid-run (JetStream on disk)', funct
     const docs = chaosCorpus('natsrestart', n, cluster.dir);
     const ids = docs.map((d) => d.id);
     const started = Date.now();
-    await cluster.publish(docs);
-    const restarts = [0.25, 0.5];
-    const faults = await cluster.runUntilDone(ids, {
-      label: 'nats restart',
-      timeoutMs: Math.max(300_000, n * 200),
-      everyMs: 500,
-      fault: async (_round, done) => {
-        const next = restarts[0];
-        if (next === undefined || done < next * n) return 0;
-        restarts.shift();
-        await cluster.nats!.restart(); // SIGTERM, then start again on the same ports and store
-        return 1;
-      },
-    });
+    // SIGTERM, then start again on the same ports and store
+    const restart = async () => { await cluster.nats!.restart(); return 1; };
+    const faults = await cluster.runWithSteps(docs, [{ at: 0.25, run: restart }, { at: 0.5, run: restart }], { label: 'nats restart', timeoutMs: Math.max(300_000, n * 200), everyMs: 500 });
     const v = await cluster.verify(ids);
     report({ test: 'nats-server restarted twice', documents: n, faults, redeliveries: v.redeliveries, duplicates: v.duplicates, lost: v.lost.length, seconds: (Date.now() - started) / 1000 });
     assert.deepEqual(v.lost, [], 'lost documents');

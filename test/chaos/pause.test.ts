@@ -17,24 +17,15 @@ describe('chaos: a worker paused (SIGSTOP) for longer than the ack wait, then re
     const docs = chaosCorpus('pause', n, cluster.dir);
     const ids = docs.map((d) => d.id);
     const started = Date.now();
-    await cluster.publish(docs);
     // Early enough that both happen within a short run; each worker resumes on its own timer while the run goes on.
-    const pauses = [{ at: 0.15, stage: 'index' as const }, { at: 0.3, stage: 'extract' as const }];
     const resumed: Array<Promise<void>> = [];
-    const faults = await cluster.runUntilDone(ids, {
-      label: 'pause',
-      timeoutMs: Math.max(300_000, n * 200),
-      everyMs: 250,
-      fault: async (_round, done) => {
-        const next = pauses[0];
-        if (!next || done < next.at * n) return 0;
-        pauses.shift();
-        const [victim] = cluster.workersOf(next.stage);
-        if (!victim?.signal('SIGSTOP')) return 0;
-        resumed.push(sleep(ACK_WAIT_MS + 4_000).then(() => { victim.signal('SIGCONT'); }));
-        return 1;
-      },
-    });
+    const pause = (stage: 'index' | 'extract') => async () => {
+      const [victim] = cluster.workersOf(stage);
+      if (!victim?.signal('SIGSTOP')) return 0;
+      resumed.push(sleep(ACK_WAIT_MS + 4_000).then(() => { victim.signal('SIGCONT'); }));
+      return 1;
+    };
+    const faults = await cluster.runWithSteps(docs, [{ at: 0.15, run: pause('index') }, { at: 0.3, run: pause('extract') }], { label: 'pause', timeoutMs: Math.max(300_000, n * 200), everyMs: 250 });
     await Promise.all(resumed); // the late work of the paused workers runs before the checks
     const v = await cluster.verify(ids);
     report({ test: `SIGSTOP an index, then an extract worker for ${(ACK_WAIT_MS + 4_000) / 1000} s (ack wait ${ACK_WAIT_MS / 1000} s)`, documents: n, faults, redeliveries: v.redeliveries, duplicates: v.duplicates, lost: v.lost.length, seconds: (Date.now() - started) / 1000 });
