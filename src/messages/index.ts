@@ -17,6 +17,12 @@ export const Priority = T.Union([T.Literal('critical'), T.Literal('high'), T.Lit
 export const StageName = T.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' });
 /** The contract's pipeline stages, in order. */
 export const PIPELINE_STAGES = ['load', 'extract', 'split', 'embed', 'index'] as const;
+/**
+ * Stages beside the contract's line: `knowledge`, fed by split next to embed. A document's terminal
+ * result comes from the line (`indexed` from index); a branch reports its own `stage` result, or a
+ * `failed` one naming it.
+ */
+export const BRANCH_STAGES = ['knowledge'] as const;
 export const ErrorBody = T.Object(
   { code: T.String({ maxLength: 64 }), message: T.String({ maxLength: 8192 }), retryable: T.Optional(T.Boolean()), details: T.Optional(T.Unknown()) },
   { additionalProperties: false },
@@ -56,6 +62,8 @@ export const Result = defineKind(
       docId: T.String({ minLength: 1, maxLength: 128 }),
       status: T.Union([T.Literal('accepted'), T.Literal('stage'), T.Literal('indexed'), T.Literal('unchanged'), T.Literal('failed')]),
       stage: T.Optional(StageName),
+      /** On split's `stage` result: the branches it fed the document to (`knowledge`), each of which reports on it too. */
+      branches: T.Optional(T.Array(StageName, { maxItems: 8 })),
       chunks: T.Optional(T.Integer({ minimum: 0 })),
       error: T.Optional(ErrorBody),
       attempt: T.Optional(T.Integer({ minimum: 0 })),

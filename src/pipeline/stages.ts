@@ -1,11 +1,11 @@
 import type { Actor } from '../actor/types.js';
-import { Ingest, PIPELINE_STAGES, Result, type IngestMessage, type MessageKind, type MessageOf } from '../messages/index.js';
+import { BRANCH_STAGES, Ingest, PIPELINE_STAGES, Result, type IngestMessage, type MessageKind, type MessageOf } from '../messages/index.js';
 import { Chunks, Embedded, Extracted, Loaded, type ChunksMessage, type EmbeddedMessage, type ExtractedMessage, type LoadedMessage } from '../messages/pipeline.js';
 import type { StageDefinition } from '../runtime/stage/types.js';
 import { deriveDocId } from '../../actors/load/doc-id.js';
 
 /** Every stage docflow runs: the contract's five (`PIPELINE_STAGES`), and `knowledge`, a branch beside embed fed by split. */
-export const ALL_STAGES = [...PIPELINE_STAGES, 'knowledge'] as const;
+export const ALL_STAGES = [...PIPELINE_STAGES, ...BRANCH_STAGES] as const;
 export type PipelineStageName = (typeof ALL_STAGES)[number];
 
 export function isPipelineStage(name: string): name is PipelineStageName {
@@ -55,7 +55,12 @@ export function splitStage(actor: Actor<ExtractedMessage, ChunksMessage[]>, subj
   const def = middle('split', 'embed', Extracted, Chunks, actor, subject);
   const toEmbed = toNext<ChunksMessage>(subject, 'embed');
   const toKnowledge = toNext<ChunksMessage>(subject, 'knowledge');
-  return { ...def, route: (out, _input, i) => (i === 0 ? toEmbed(out) : toKnowledge(out)) };
+  return {
+    ...def,
+    route: (out, _input, i) => (i === 0 ? toEmbed(out) : toKnowledge(out)),
+    // announced on split's `stage` result, so that an ingest knows to wait for the branch's result too
+    resultFields: (outputs) => (outputs.length > 1 ? { branches: ['knowledge'] } : {}),
+  };
 }
 
 /** The knowledge branch: entities and relations of a document's chunks; publishes nothing onward. */
