@@ -9,9 +9,13 @@ export interface ProgressView {
   stop(f: RunFigures): void;
 }
 
-export function progressView(out: NodeJS.WriteStream = process.stderr): ProgressView {
-  return out.isTTY ? new Bars(out) : new Lines(out);
+/** `stages`: those to show, in order (the line's five, then the branches the run waits for). */
+export function progressView(out: NodeJS.WriteStream = process.stderr, stages: readonly string[] = PIPELINE_STAGES): ProgressView {
+  return out.isTTY ? new Bars(out, stages) : new Lines(out, stages);
 }
+
+/** The stage column of the bars: the longest stage name (`knowledge`). */
+const WIDTH = 9;
 
 function rate(f: RunFigures): string {
   const s = f.elapsedMs / 1000;
@@ -23,25 +27,25 @@ class Bars implements ProgressView {
   readonly #multi: cliProgress.MultiBar;
   readonly #bars = new Map<string, cliProgress.SingleBar>();
 
-  constructor(out: NodeJS.WriteStream) {
+  constructor(out: NodeJS.WriteStream, private readonly stages: readonly string[]) {
     this.#multi = new cliProgress.MultiBar({
       stream: out, clearOnComplete: false, hideCursor: true, etaBuffer: 50,
       format: ' {stage} |{bar}| {value}/{total} {info}',
     }, cliProgress.Presets.shades_classic);
-    for (const s of PIPELINE_STAGES) this.#bars.set(s, this.#multi.create(1, 0, { stage: s.padEnd(7), info: '' }));
-    this.#bars.set('done', this.#multi.create(1, 0, { stage: 'done   ', info: '' }));
+    for (const s of stages) this.#bars.set(s, this.#multi.create(1, 0, { stage: s.padEnd(WIDTH), info: '' }));
+    this.#bars.set('done', this.#multi.create(1, 0, { stage: 'done'.padEnd(WIDTH), info: '' }));
   }
 
   update(f: RunFigures): void {
     const total = Math.max(1, f.total);
-    for (const s of PIPELINE_STAGES) {
+    for (const s of this.stages) {
       const b = this.#bars.get(s)!;
       b.setTotal(total);
-      b.update(f.stages[s] ?? 0, { stage: s.padEnd(7), info: s === 'index' ? `${f.chunks} chunks` : '' });
+      b.update(f.stages[s] ?? 0, { stage: s.padEnd(WIDTH), info: s === 'index' ? `${f.chunks} chunks` : '' });
     }
     const done = this.#bars.get('done')!;
     done.setTotal(total);
-    done.update(f.indexed + f.unchanged + f.failed, { stage: 'done   ', info: `${f.indexed} indexed, ${f.unchanged} unchanged, ${f.failed} failed, ${rate(f)}` });
+    done.update(f.indexed + f.unchanged + f.failed, { stage: 'done'.padEnd(WIDTH), info: `${f.indexed} indexed, ${f.unchanged} unchanged, ${f.failed} failed, ${rate(f)}` });
   }
 
   stop(f: RunFigures): void {
@@ -52,7 +56,7 @@ class Bars implements ProgressView {
 
 class Lines implements ProgressView {
   #last = 0;
-  constructor(private readonly out: NodeJS.WriteStream) {}
+  constructor(private readonly out: NodeJS.WriteStream, private readonly stages: readonly string[]) {}
 
   update(f: RunFigures): void {
     if (Date.now() - this.#last < 2000) return;
@@ -65,7 +69,7 @@ class Lines implements ProgressView {
   }
 
   #line(f: RunFigures): void {
-    const stages = PIPELINE_STAGES.map((s) => `${s} ${f.stages[s] ?? 0}`).join(', ');
+    const stages = this.stages.map((s) => `${s} ${f.stages[s] ?? 0}`).join(', ');
     this.out.write(`ingest: ${f.indexed + f.unchanged + f.failed}/${f.total} done (${f.indexed} indexed, ${f.unchanged} unchanged, ${f.failed} failed), ${f.chunks} chunks; ${stages}; ${rate(f)}, ${bytes(f.bytes)}, ${duration(f.elapsedMs)}\n`);
   }
 }

@@ -94,7 +94,11 @@ export class DocflowClient implements AsyncDisposable {
     });
   }
 
-  /** Publish `docs` and resolve when each has its terminal result (subscribed first: none is missed). */
+  /**
+   * Publish `docs` and resolve when each has its end (subscribed first: none is missed). An indexed
+   * document also waits for the branches split fed it to (`knowledge`), so that what it said is
+   * queryable when this resolves (`opts.waitForBranches: false` does not wait for them).
+   */
   async ingestAndWait(docs: readonly IngestMessage[], opts: IngestRunOptions = {}): Promise<IngestSummary> {
     const run = new IngestRun(this.transport, opts);
     try {

@@ -1,12 +1,13 @@
 import { pathToFileURL } from 'node:url';
 import { deriveDocId } from '../../actors/load/doc-id.js';
-import { Ingest, Result, type IngestMessage, type ResultMessage } from '../messages/index.js';
+import { BRANCH_STAGES, Ingest, PIPELINE_STAGES, Result, type IngestMessage, type ResultMessage } from '../messages/index.js';
 import type { Transport } from '../transport/index.js';
-import { PIPELINE_STAGES } from '../messages/index.js';
 
 export type Terminal = 'indexed' | 'unchanged' | 'failed';
 
-/** True for a document's last result status (one per document). */
+const BRANCHES: ReadonlySet<string> = new Set(BRANCH_STAGES);
+
+/** True for a terminal result status: the line's last word on a document (one per document). */
 export function isTerminal(status: string | undefined): status is Terminal {
   return status === 'indexed' || status === 'unchanged' || status === 'failed';
 }
@@ -16,7 +17,18 @@ export interface DocProgress {
   docId: string;
   source: string;
   stages: Set<string>;
+  /** The branches split fed it to (`knowledge`), as split's `stage` result announced them. */
+  branches?: string[];
+  /**
+   * Its end: the line's terminal result, once every announced branch has reported on an indexed
+   * document (unless the run does not wait for them); `failed` when a branch failed on it. Unset
+   * while it still waits.
+   */
   status?: Terminal;
+  /** The line's terminal result as it came (an `indexed` document may still wait for a branch). */
+  line?: Terminal;
+  /** The branch that failed on it, if one did (`error` is that branch's). */
+  failedBranch?: string;
   chunks?: number;
   error?: { code: string; message: string };
 }
@@ -41,6 +53,13 @@ export interface IngestRunOptions {
   metadata?: IngestMessage['metadata'];
   /** Called on every result of a document of this run. */
   onResult?: (doc: DocProgress, r: ResultMessage) => void;
+  /**
+   * Whether an indexed document also waits for the branches split fed it to (announced on split's
+   * `stage` result: `knowledge`), each with its `stage` result or a `failed` one (which makes the
+   * document failed), so that when the run ends its entities and relations are queryable too.
+   * @defaultValue true
+   */
+  waitForBranches?: boolean;
 }
 
 /**
@@ -57,9 +76,11 @@ export class IngestRun {
   #finished: (() => void) | undefined;
   readonly #done: Promise<void>;
   readonly #abort = new AbortController();
+  readonly #waitForBranches: boolean;
 
   constructor(private readonly transport: Transport, private readonly opts: IngestRunOptions = {}) {
     this.#done = new Promise((resolve) => (this.#finished = resolve));
+    this.#waitForBranches = opts.waitForBranches ?? true;
   }
 
   /** Milliseconds since the last result of this run (to tell a stalled run). */
@@ -72,7 +93,8 @@ export class IngestRun {
   }
 
   figures(): RunFigures {
-    const stages: Record<string, number> = Object.fromEntries(PIPELINE_STAGES.map((s) => [s, 0]));
+    const shown = this.#waitForBranches ? [...PIPELINE_STAGES, ...BRANCH_STAGES] : PIPELINE_STAGES;
+    const stages: Record<string, number> = Object.fromEntries(shown.map((s) => [s, 0]));
     const f = { indexed: 0, unchanged: 0, failed: 0, chunks: 0 };
     for (const d of this.docs.values()) {
       for (const s of d.stages) stages[s] = (stages[s] ?? 0) + 1;
@@ -126,10 +148,20 @@ export class IngestRun {
       if (!doc) continue;
       this.#lastEvent = Date.now();
       if (message.status === 'stage' && message.stage) doc.stages.add(message.stage);
-      if (isTerminal(message.status) && !doc.status) {
-        doc.status = message.status;
+      if (message.branches) doc.branches = message.branches;
+      if (message.stage !== undefined && BRANCHES.has(message.stage)) {
+        // A branch never ends a document by itself: its failure is kept for when the line ends.
+        if (message.status === 'failed' && doc.failedBranch === undefined && !doc.status) {
+          doc.failedBranch = message.stage;
+          if (message.error) doc.error = { code: message.error.code, message: message.error.message };
+        }
+      } else if (isTerminal(message.status) && !doc.line) {
+        doc.line = message.status;
         if (message.chunks !== undefined) doc.chunks = message.chunks;
         if (message.error) doc.error = { code: message.error.code, message: message.error.message };
+      }
+      if (!doc.status && this.#settled(doc)) {
+        doc.status = doc.failedBranch !== undefined && doc.line !== 'failed' ? 'failed' : doc.line;
         this.#terminal++;
       }
       this.opts.onResult?.(doc, message);
@@ -138,6 +170,13 @@ export class IngestRun {
         break;
       }
     }
+  }
+
+  /** The line has ended the document and, when it was indexed, every announced branch reported on it. */
+  #settled(doc: DocProgress): boolean {
+    if (doc.line === undefined) return false;
+    if (doc.line !== 'indexed' || !this.#waitForBranches) return true;
+    return (doc.branches ?? []).every((b) => doc.stages.has(b) || doc.failedBranch === b);
   }
 
   /** Start listening before publishing (publish also starts it). */

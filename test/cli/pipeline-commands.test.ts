@@ -43,6 +43,11 @@ describe('docflow ingest, search, entities, dlq against a running pipeline', fun
     assert.match(r.stdout, /failed: .*empty\.txt .*ERR_LOAD_EMPTY/);
     assert.doesNotMatch(r.stdout, /ignored\.bin/);
     assert.match(r.stderr, /ingest: 3\/3 done/, 'plain progress lines when not on a terminal');
+    assert.match(r.stderr, /ingest: 3\/3 done.*index 2, knowledge 2;/, 'it waited for the knowledge branch of the running deployment too');
+    // so what the documents said is queryable the moment ingest returns
+    const entities = await run(['entities', 'curie']);
+    assert.equal(entities.code, 0, entities.stderr);
+    assert.match(entities.stdout, /Marie Curie/);
   });
 
   it('ingest of unchanged documents exits 0; --json gives the figures', async () => {
@@ -59,7 +64,6 @@ describe('docflow ingest, search, entities, dlq against a running pipeline', fun
   });
 
   it('entities and paths answer from the knowledge the documents gave', async () => {
-    await waitFor('entities', async () => /Marie Curie/.test((await run(['entities', 'curie'])).stdout), 60_000, 500);
     const r = await run(['paths', 'Pierre Curie', 'University of Paris']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Pierre Curie -\[marry\]- Marie Curie -\[work at\]- University of Paris/);

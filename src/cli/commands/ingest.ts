@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { DocflowError } from '../../errors/index.js';
 import { expandPaths } from '../../client/files.js';
 import { IngestRun, type RunFigures } from '../../client/ingest-run.js';
+import { BRANCH_STAGES, PIPELINE_STAGES } from '../../messages/index.js';
 import { commandConfig, connectClient, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit.js';
 import { bytes, duration } from '../format.js';
@@ -35,7 +36,9 @@ export function registerIngest(program: Command): void {
       const files = await expandPaths(paths, { all: all.all ?? false });
       const sized = await Promise.all(files.map(async (path) => ({ path, size: (await stat(path)).size })));
       const transport = await connectClient(config);
-      const view = all.json ? undefined : progressView();
+      const view = all.json ? undefined : progressView(process.stderr, [...PIPELINE_STAGES, ...BRANCH_STAGES]);
+      // An indexed document waits for the knowledge branch too (when split fed it there): when ingest
+      // ends, the documents' entities and relations are queryable, not only their chunks searchable.
       const run = new IngestRun(transport, {
         ...(all.collection ? { collection: all.collection } : {}),
         ...(all.priority ? { priority: all.priority } : {}),
@@ -68,8 +71,15 @@ export function registerIngest(program: Command): void {
         process.stdout.write(`${JSON.stringify({ ...f, failedDocuments: failed.map((d) => ({ docId: d.docId, source: d.source, error: d.error })), missing: missing.map((d) => d.source) }, null, 2)}\n`);
       } else {
         process.stdout.write(summary(f));
-        for (const d of failed) process.stdout.write(`  failed: ${d.source} (${d.docId}): ${d.error?.code ?? '?'} ${d.error?.message ?? ''}\n`);
-        if (stalled) process.stdout.write(`  no result for ${duration(idle)}; ${missing.length} document(s) have no terminal result yet (is \`docflow up\` running? see \`docflow status\`)\n`);
+        for (const d of failed) {
+          const where = d.failedBranch !== undefined && d.line === 'indexed' ? ` (in the ${d.failedBranch} stage; its chunks are indexed and searchable)` : '';
+          process.stdout.write(`  failed: ${d.source} (${d.docId}): ${d.error?.code ?? '?'} ${d.error?.message ?? ''}${where}\n`);
+        }
+        if (stalled) {
+          const branchWait = missing.filter((d) => d.line === 'indexed').length;
+          const waiting = branchWait > 0 ? `, ${branchWait} of them indexed and waiting for ${BRANCH_STAGES.join(', ')}` : '';
+          process.stdout.write(`  no result for ${duration(idle)}; ${missing.length} document(s) have not ended yet${waiting} (is \`docflow up\` running, every stage of it? see \`docflow status\`)\n`);
+        }
       }
       process.exitCode = failed.length > 0 || missing.length > 0 ? EXIT.FAILED : EXIT.OK;
     });
