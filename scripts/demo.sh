@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on embedded defaults: start docflow (embedded nats-server, PostgreSQL and Chroma),
-# ingest a real corpus (the Python library reference from python3.11-doc, HTML), search it, show the
-# status, stop. DEMO_CORPUS=path ingests something else (it becomes the load root).
+# ingest a real corpus (the Python library reference from python3.11-doc, HTML), search it, ask for the
+# entities and relations found in it, show the status, stop. DEMO_CORPUS=path ingests something else
+# (it becomes the load root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,5 +31,13 @@ node dist/src/cli/main.js search -k 3 csv DictReader sniffer dialect
 echo
 echo '$ docflow search subprocess run capture_output returncode'
 node dist/src/cli/main.js search -k 3 subprocess run capture_output returncode
+echo
+# Beside the chunks, the knowledge stage kept entities and relations (README: "Knowledge"); ingest
+# waited for it, so they are all queryable now.
+echo '$ docflow entities --sort -mentions --size 5'
+node dist/src/cli/main.js entities --sort -mentions --size 5
+echo
+echo '$ docflow relations --size 5'
+node dist/src/cli/main.js relations --size 5
 echo
 node dist/src/cli/main.js status
