@@ -69,7 +69,7 @@ class Lines implements ProgressView {
   }
 
   #line(f: RunFigures): void {
-    const stages = this.stages.map((s) => `${s} ${f.stages[s] ?? 0}`).join(', ');
+    const stages = this.stages.filter((s) => s in f.stages).map((s) => `${s} ${f.stages[s]!}`).join(', ');
     this.out.write(`ingest: ${f.indexed + f.unchanged + f.failed}/${f.total} done (${f.indexed} indexed, ${f.unchanged} unchanged, ${f.failed} failed), ${f.chunks} chunks; ${stages}; ${rate(f)}, ${bytes(f.bytes)}, ${duration(f.elapsedMs)}\n`);
   }
 }

@@ -18,7 +18,7 @@ import {
   type PathsReplyMessage, type PathsRequestMessage, type RelationsReplyMessage, type RelationsRequestMessage,
 } from '../messages/queries.js';
 import { Transport } from '../transport/index.js';
-import { IngestRun, isTerminal, type DocProgress, type IngestRunOptions, type RunFigures } from './ingest-run.js';
+import { followEnd, IngestRun, type DocEnd, type DocProgress, type IngestRunOptions, type RunFigures } from './ingest-run.js';
 
 /** Where to connect. Without `config`, docflow's configuration is loaded (defaults, DOCFLOW_CONFIG, DOCFLOW_* env). */
 export interface ConnectOptions {
@@ -64,16 +64,19 @@ export class DocflowClient implements AsyncDisposable {
 
   /**
    * The live events of `docflow.results.<docId>` (`accepted`, `stage`, then one terminal event),
-   * completing after the terminal one. Subscribe before publishing the document: events sent before
-   * are not replayed (use `ingestAndWait` to publish and follow in one call).
+   * completing after the terminal one or, for an indexed document that split fed to the knowledge
+   * branch, after that branch's event too (unless `opts.waitForBranches` is false). Subscribe before
+   * publishing the document: events sent before are not replayed (use `ingestAndWait` to publish and
+   * follow in one call).
    */
-  results(docId: string): Observable<ResultMessage> {
+  results(docId: string, opts: { waitForBranches?: boolean } = {}): Observable<ResultMessage> {
     const subject = this.transport.subject(`results.${docId}`);
     return new Observable<ResultMessage>((subscriber) => {
       const abort = new AbortController();
       const events = this.transport.subscribe(subject, Result, { signal: abort.signal });
       // The first next() makes the NATS subscription now, before any later publish on this connection.
       const first = events.next();
+      const end: DocEnd = { stages: new Set() };
       void (async () => {
         try {
           for (let step = await first; !step.done; step = await events.next()) {
@@ -81,7 +84,7 @@ export class DocflowClient implements AsyncDisposable {
             if (error) throw error;
             if (!message) continue;
             subscriber.next(message);
-            if (isTerminal(message.status)) break;
+            if (followEnd(end, message, opts.waitForBranches ?? true)) break;
           }
           subscriber.complete();
         } catch (err) {

@@ -12,6 +12,35 @@ export function isTerminal(status: string | undefined): status is Terminal {
   return status === 'indexed' || status === 'unchanged' || status === 'failed';
 }
 
+/** What {@link followEnd} keeps of a document's results. */
+export type DocEnd = Pick<DocProgress, 'stages' | 'branches' | 'status' | 'line' | 'failedBranch' | 'chunks' | 'error'>;
+
+/**
+ * Take one result of `doc` into account; true when it is the one that ends the document: the line's
+ * terminal result and, for an indexed document (with `waitForBranches`), a result from each branch
+ * split announced. A branch never ends a document by itself: its failure is kept for when the line
+ * ends, and makes the document `failed` (its chunks stay indexed).
+ */
+export function followEnd(doc: DocEnd, message: ResultMessage, waitForBranches: boolean): boolean {
+  if (message.status === 'stage' && message.stage) doc.stages.add(message.stage);
+  if (message.branches) doc.branches = message.branches;
+  if (message.stage !== undefined && BRANCHES.has(message.stage)) {
+    if (message.status === 'failed' && doc.failedBranch === undefined && !doc.status) {
+      doc.failedBranch = message.stage;
+      if (message.error) doc.error = { code: message.error.code, message: message.error.message };
+    }
+  } else if (isTerminal(message.status) && !doc.line) {
+    doc.line = message.status;
+    if (message.chunks !== undefined) doc.chunks = message.chunks;
+    if (message.error) doc.error = { code: message.error.code, message: message.error.message };
+  }
+  if (doc.status || doc.line === undefined) return false;
+  const waiting = doc.line === 'indexed' && waitForBranches && (doc.branches ?? []).some((b) => !doc.stages.has(b) && doc.failedBranch !== b);
+  if (waiting) return false;
+  doc.status = doc.failedBranch !== undefined && doc.line !== 'failed' ? 'failed' : doc.line;
+  return true;
+}
+
 /** One document of a run, as its results tell it. */
 export interface DocProgress {
   docId: string;
@@ -93,10 +122,11 @@ export class IngestRun {
   }
 
   figures(): RunFigures {
-    const shown = this.#waitForBranches ? [...PIPELINE_STAGES, ...BRANCH_STAGES] : PIPELINE_STAGES;
-    const stages: Record<string, number> = Object.fromEntries(shown.map((s) => [s, 0]));
+    // the line's stages always; a branch once a document of the run was fed to it
+    const stages: Record<string, number> = Object.fromEntries(PIPELINE_STAGES.map((s) => [s, 0]));
     const f = { indexed: 0, unchanged: 0, failed: 0, chunks: 0 };
     for (const d of this.docs.values()) {
+      if (this.#waitForBranches) for (const b of d.branches ?? []) stages[b] ??= 0;
       for (const s of d.stages) stages[s] = (stages[s] ?? 0) + 1;
       if (d.status) f[d.status]++;
       if (d.status === 'indexed' || d.status === 'unchanged') f.chunks += d.chunks ?? 0;
@@ -147,36 +177,13 @@ export class IngestRun {
       const doc = this.docs.get(message.docId);
       if (!doc) continue;
       this.#lastEvent = Date.now();
-      if (message.status === 'stage' && message.stage) doc.stages.add(message.stage);
-      if (message.branches) doc.branches = message.branches;
-      if (message.stage !== undefined && BRANCHES.has(message.stage)) {
-        // A branch never ends a document by itself: its failure is kept for when the line ends.
-        if (message.status === 'failed' && doc.failedBranch === undefined && !doc.status) {
-          doc.failedBranch = message.stage;
-          if (message.error) doc.error = { code: message.error.code, message: message.error.message };
-        }
-      } else if (isTerminal(message.status) && !doc.line) {
-        doc.line = message.status;
-        if (message.chunks !== undefined) doc.chunks = message.chunks;
-        if (message.error) doc.error = { code: message.error.code, message: message.error.message };
-      }
-      if (!doc.status && this.#settled(doc)) {
-        doc.status = doc.failedBranch !== undefined && doc.line !== 'failed' ? 'failed' : doc.line;
-        this.#terminal++;
-      }
+      if (followEnd(doc, message, this.#waitForBranches)) this.#terminal++;
       this.opts.onResult?.(doc, message);
       if (this.#terminal >= this.docs.size) {
         this.#finished?.();
         break;
       }
     }
-  }
-
-  /** The line has ended the document and, when it was indexed, every announced branch reported on it. */
-  #settled(doc: DocProgress): boolean {
-    if (doc.line === undefined) return false;
-    if (doc.line !== 'indexed' || !this.#waitForBranches) return true;
-    return (doc.branches ?? []).every((b) => doc.stages.has(b) || doc.failedBranch === b);
   }
 
   /** Start listening before publishing (publish also starts it). */

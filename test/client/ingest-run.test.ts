@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { lastValueFrom, toArray } from 'rxjs';
+import { DocflowClient } from '../../src/client/index.js';
 import { IngestRun } from '../../src/client/ingest-run.js';
 import { Result, type ResultMessage } from '../../src/messages/index.js';
 import { Transport } from '../../src/transport/index.js';
@@ -77,6 +79,32 @@ describe('IngestRun: when a document has ended', function () {
     assert.equal(await endsWithin(run, 5_000), true);
     assert.equal(run.docs.get('f')!.status, 'indexed');
     run.close();
+  });
+
+  it('results(docId) completes after the knowledge branch of an indexed document; a branch failure does not end it', async () => {
+    const client = await DocflowClient.connect({ servers: [nats().url], subjectPrefix: t.config.subjectPrefix });
+    try {
+      const events = lastValueFrom(client.results('h').pipe(toArray()));
+      const plain = lastValueFrom(client.results('h', { waitForBranches: false }).pipe(toArray()));
+      await sleep(100); // both subscriptions reach the server before the first event
+      await result('h', 'stage', 'split', { branches: ['knowledge'] });
+      await result('h', 'failed', 'knowledge', { error: { code: 'ERR_KNOWLEDGE_STORE', message: 'refused' } });
+      await result('h', 'indexed', 'index', { chunks: 2 });
+      await result('h', 'stage', 'split'); // a later event: neither follower takes it
+      const got = await events;
+      assert.deepEqual(got.map((e) => `${e.status}:${e.stage}`), ['stage:split', 'failed:knowledge', 'indexed:index']);
+      assert.deepEqual((await plain).map((e) => e.status), ['stage', 'failed', 'indexed'], 'without waiting for branches it still ends at the line\'s result');
+
+      const i = lastValueFrom(client.results('i').pipe(toArray()));
+      await sleep(100);
+      await result('i', 'stage', 'split', { branches: ['knowledge'] });
+      await result('i', 'indexed', 'index', { chunks: 1 });
+      await result('i', 'stage', 'knowledge');
+      await result('i', 'stage', 'index');
+      assert.deepEqual((await i).map((e) => `${e.status}:${e.stage}`), ['stage:split', 'indexed:index', 'stage:knowledge']);
+    } finally {
+      await client.close();
+    }
   });
 
   it('waitForBranches: false ends an indexed document at once', async () => {

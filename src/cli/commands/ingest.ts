@@ -68,7 +68,7 @@ export function registerIngest(program: Command): void {
       const failed = [...run.docs.values()].filter((d) => d.status === 'failed');
       const missing = [...run.docs.values()].filter((d) => !d.status);
       if (all.json) {
-        process.stdout.write(`${JSON.stringify({ ...f, failedDocuments: failed.map((d) => ({ docId: d.docId, source: d.source, error: d.error })), missing: missing.map((d) => d.source) }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ ...f, failedDocuments: failed.map((d) => ({ docId: d.docId, source: d.source, error: d.error, ...(d.failedBranch ? { stage: d.failedBranch } : {}) })), missing: missing.map((d) => d.source) }, null, 2)}\n`);
       } else {
         process.stdout.write(summary(f));
         for (const d of failed) {
