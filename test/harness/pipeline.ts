@@ -18,8 +18,11 @@ export interface PipelineHarness extends AsyncDisposable {
   readonly config: Readonly<Config>;
   readonly dir: string;
   readonly nats: NatsHarness;
-  /** Publish documents on `ingest` and wait for every terminal result. */
-  ingest(items: ReadonlyArray<{ msg: IngestMessage; source?: string }>): Promise<Map<string, DocProgress>>;
+  /**
+   * Publish documents on `ingest` and wait for every terminal result; with `waitForBranches`, an
+   * indexed document also waits for the knowledge branch's result, as `docflow ingest` does.
+   */
+  ingest(items: ReadonlyArray<{ msg: IngestMessage; source?: string }>, opts?: { waitForBranches?: boolean }): Promise<Map<string, DocProgress>>;
 }
 
 export async function startPipeline(opts: { overrides?: Record<string, unknown>; roots?: string[]; pipeline?: readonly PipelineStageName[]; stages?: (config: Readonly<Config>) => StageDefinition<MessageKind, MessageKind>[]; logger?: Logger } = {}): Promise<PipelineHarness> {
@@ -43,10 +46,10 @@ export async function startPipeline(opts: { overrides?: Record<string, unknown>;
     cleanup.push(() => node.close());
     return {
       node, config, dir, nats,
-      async ingest(items) {
-        // Ends at the line's terminal result, as the tests were written for; tests of the knowledge
-        // branch wait for it themselves (docflow ingest and the client wait for it by default).
-        const run = new IngestRun(node.transport, { waitForBranches: false });
+      async ingest(items, opts = {}) {
+        // By default it ends at the line's terminal result, as most tests were written for
+        // (docflow ingest and the client wait for the knowledge branch too by default).
+        const run = new IngestRun(node.transport, { waitForBranches: opts.waitForBranches ?? false });
         await run.ready();
         await run.publish(items);
         const limit = 240_000;
