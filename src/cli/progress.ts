@@ -1,6 +1,5 @@
 import cliProgress from 'cli-progress';
 import type { RunFigures } from '../client/ingest-run.js';
-import { PIPELINE_STAGES } from '../messages/index.js';
 import { bytes, duration } from './format.js';
 
 /** Shows a run's progress: one bar per stage on a terminal, a plain line every few seconds otherwise. */
@@ -9,9 +8,9 @@ export interface ProgressView {
   stop(f: RunFigures): void;
 }
 
-/** `stages`: those to show, in order (the line's five, then the branches the run waits for). */
-export function progressView(out: NodeJS.WriteStream = process.stderr, stages: readonly string[] = PIPELINE_STAGES): ProgressView {
-  return out.isTTY ? new Bars(out, stages) : new Lines(out, stages);
+/** The stages shown are those of the figures, in their order: the line's five, then a branch once a document was fed to it. */
+export function progressView(out: NodeJS.WriteStream = process.stderr): ProgressView {
+  return out.isTTY ? new Bars(out) : new Lines(out);
 }
 
 /** The stage column of the bars: the longest stage name (`knowledge`). */
@@ -26,19 +25,26 @@ function rate(f: RunFigures): string {
 class Bars implements ProgressView {
   readonly #multi: cliProgress.MultiBar;
   readonly #bars = new Map<string, cliProgress.SingleBar>();
+  #shown = '';
 
-  constructor(out: NodeJS.WriteStream, private readonly stages: readonly string[]) {
+  constructor(out: NodeJS.WriteStream) {
     this.#multi = new cliProgress.MultiBar({
       stream: out, clearOnComplete: false, hideCursor: true, etaBuffer: 50,
       format: ' {stage} |{bar}| {value}/{total} {info}',
     }, cliProgress.Presets.shades_classic);
-    for (const s of stages) this.#bars.set(s, this.#multi.create(1, 0, { stage: s.padEnd(WIDTH), info: '' }));
-    this.#bars.set('done', this.#multi.create(1, 0, { stage: 'done'.padEnd(WIDTH), info: '' }));
   }
 
   update(f: RunFigures): void {
+    const stages = Object.keys(f.stages);
+    // a bar per stage, then `done`; a branch that appears is put before `done`, in order
+    if (stages.join() !== this.#shown) {
+      for (const b of this.#bars.values()) this.#multi.remove(b);
+      this.#bars.clear();
+      for (const s of [...stages, 'done']) this.#bars.set(s, this.#multi.create(1, 0, { stage: s.padEnd(WIDTH), info: '' }));
+      this.#shown = stages.join();
+    }
     const total = Math.max(1, f.total);
-    for (const s of this.stages) {
+    for (const s of stages) {
       const b = this.#bars.get(s)!;
       b.setTotal(total);
       b.update(f.stages[s] ?? 0, { stage: s.padEnd(WIDTH), info: s === 'index' ? `${f.chunks} chunks` : '' });
@@ -56,7 +62,7 @@ class Bars implements ProgressView {
 
 class Lines implements ProgressView {
   #last = 0;
-  constructor(private readonly out: NodeJS.WriteStream, private readonly stages: readonly string[]) {}
+  constructor(private readonly out: NodeJS.WriteStream) {}
 
   update(f: RunFigures): void {
     if (Date.now() - this.#last < 2000) return;
@@ -69,7 +75,7 @@ class Lines implements ProgressView {
   }
 
   #line(f: RunFigures): void {
-    const stages = this.stages.filter((s) => s in f.stages).map((s) => `${s} ${f.stages[s]!}`).join(', ');
+    const stages = Object.entries(f.stages).map(([s, n]) => `${s} ${n}`).join(', ');
     this.out.write(`ingest: ${f.indexed + f.unchanged + f.failed}/${f.total} done (${f.indexed} indexed, ${f.unchanged} unchanged, ${f.failed} failed), ${f.chunks} chunks; ${stages}; ${rate(f)}, ${bytes(f.bytes)}, ${duration(f.elapsedMs)}\n`);
   }
 }

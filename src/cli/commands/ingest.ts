@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DocflowError } from '../../errors/index.js';
 import { expandPaths } from '../../client/files.js';
 import { IngestRun, type RunFigures } from '../../client/ingest-run.js';
-import { BRANCH_STAGES, PIPELINE_STAGES } from '../../messages/index.js';
+import { BRANCH_STAGES } from '../../messages/index.js';
 import { commandConfig, connectClient, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit.js';
 import { bytes, duration } from '../format.js';
@@ -36,7 +36,7 @@ export function registerIngest(program: Command): void {
       const files = await expandPaths(paths, { all: all.all ?? false });
       const sized = await Promise.all(files.map(async (path) => ({ path, size: (await stat(path)).size })));
       const transport = await connectClient(config);
-      const view = all.json ? undefined : progressView(process.stderr, [...PIPELINE_STAGES, ...BRANCH_STAGES]);
+      const view = all.json ? undefined : progressView();
       // An indexed document waits for the knowledge branch too (when split fed it there): when ingest
       // ends, the documents' entities and relations are queryable, not only their chunks searchable.
       const run = new IngestRun(transport, {

@@ -384,7 +384,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
    * then its terminal ones (`indexed`, `unchanged`). A terminal result carries a de-duplication id, so
    * a redelivery that repeats it within the stream's window publishes nothing new.
    */
-  async #results(docId: string, reported: ResultEvent[], attempt: number, elapsedMs: number, fields: { branches?: string[] } = {}): Promise<void> {
+  async #results(docId: string, reported: ResultEvent[], attempt: number, elapsedMs: number, stageFields: { branches?: string[] } = {}): Promise<void> {
     const at = new Date().toISOString();
     const publish = (e: ResultEvent) => {
       const { type: _t, msgId, ...fields } = e;
@@ -392,7 +392,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
         { docId, stage: this.def.name, at, attempt, elapsedMs, ...fields } as MessageOf<typeof Result>, msgId ? { msgId } : {});
     };
     for (const e of reported) if (e.status === 'accepted') await publish(e);
-    await this.#result(docId, { status: 'stage', attempt, elapsedMs, ...fields });
+    await this.#result(docId, { status: 'stage', attempt, elapsedMs, ...stageFields });
     for (const e of reported) if (e.status !== 'accepted') await publish(e);
   }
 
