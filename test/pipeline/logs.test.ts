@@ -29,9 +29,13 @@ describe('logs: every line about a document names the document and the stage', f
     ]);
     assert.equal(done.get('log-good')?.status, 'indexed');
     assert.equal(done.get('log-bad')?.status, 'failed');
-    // The terminal result is published before the last stages ack and log: give them a moment.
+    // A stage logs `processed` after it has published its outputs and its result and acked, so the
+    // terminal result can arrive before index (and knowledge, a branch) have logged: wait for every
+    // stage's line, up to 10 s, rather than for one of them.
+    const stages = ['embed', 'extract', 'index', 'knowledge', 'load', 'split'];
     const parse = () => out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Line);
-    for (let i = 0; i < 100 && !parse().some((l) => l.docId === 'log-good' && l.stage === 'knowledge' && l.msg === 'processed'); i++) await sleep(100);
+    const processedBy = (lines: Line[]) => new Set(lines.filter((l) => l.docId === 'log-good' && l.msg === 'processed').map((l) => l.stage));
+    for (let i = 0; i < 100 && processedBy(parse()).size < stages.length; i++) await sleep(100);
     const lines = parse();
     const bad = lines.filter((l) => l.docId === 'log-bad');
     const dead = bad.find((l) => l.msg === 'message failed; dead-lettering');
@@ -39,9 +43,7 @@ describe('logs: every line about a document names the document and the stage', f
     assert.equal(dead.stage, 'load');
     assert.match(dead.err?.code ?? '', /^ERR_LOAD_/);
     assert.ok(typeof dead.seq === 'number' && typeof dead.attempt === 'number', 'the delivery is named');
-    const good = lines.filter((l) => l.docId === 'log-good');
-    const processed = new Set(good.filter((l) => l.msg === 'processed').map((l) => l.stage));
-    assert.deepEqual([...processed].sort(), ['embed', 'extract', 'index', 'knowledge', 'load', 'split'], 'at debug level, a line per stage that processed the good document');
+    assert.deepEqual([...processedBy(lines)].sort(), stages, 'at debug level, a line per stage that processed the good document');
     const orphans = lines.filter((l) => l.docId !== undefined && l.stage === undefined);
     assert.deepEqual(orphans.map((l) => l.msg), [], 'lines with a docId but no stage');
   });
