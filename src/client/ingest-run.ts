@@ -22,10 +22,12 @@ export type DocEnd = Pick<DocProgress, 'stages' | 'branches' | 'status' | 'line'
  * ends, and makes the document `failed` (its chunks stay indexed).
  */
 export function followEnd(doc: DocEnd, message: ResultMessage, waitForBranches: boolean): boolean {
-  if (message.status === 'stage' && message.stage) doc.stages.add(message.stage);
+  // a stage that gave up on the document (a branch's `stage` result with an `error`) is not one it passed
+  if (message.status === 'stage' && message.stage && message.error === undefined) doc.stages.add(message.stage);
   if (message.branches) doc.branches = message.branches;
   if (message.stage !== undefined && BRANCHES.has(message.stage)) {
-    if (message.status === 'failed' && doc.failedBranch === undefined && !doc.status) {
+    // A branch reports giving up on a document as a `stage` result with an `error` (an older one as `failed`).
+    if ((message.status === 'failed' || message.error !== undefined) && doc.failedBranch === undefined && !doc.status) {
       doc.failedBranch = message.stage;
       if (message.error) doc.error = { code: message.error.code, message: message.error.message };
     }

@@ -65,6 +65,7 @@ export const Result = defineKind(
       /** On split's `stage` result: the branches it fed the document to (`knowledge`), each of which reports on it too. */
       branches: T.Optional(T.Array(StageName, { maxItems: 8 })),
       chunks: T.Optional(T.Integer({ minimum: 0 })),
+      /** On `failed`; on a branch's `stage` result when the branch gave up on the document (it stays indexed). */
       error: T.Optional(ErrorBody),
       attempt: T.Optional(T.Integer({ minimum: 0 })),
       elapsedMs: T.Optional(T.Number({ minimum: 0 })),

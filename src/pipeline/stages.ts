@@ -67,6 +67,7 @@ export function splitStage(actor: Actor<ExtractedMessage, ChunksMessage[]>, subj
 export function knowledgeStage(actor: Actor<ChunksMessage, never[]>): StageDefinition<typeof Chunks, typeof Result> {
   return {
     name: 'knowledge', consumer: priorityConsumers('knowledge'), stream: 'PIPELINE', input: Chunks, output: Result, actor,
+    branch: true, // its failure is reported on its `stage` result; the document's one terminal is index's
     route: () => { throw new Error('the knowledge stage has no onward output'); },
     docId: (m) => m?.docId,
   };

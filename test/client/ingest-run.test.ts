@@ -59,7 +59,8 @@ describe('IngestRun: when a document has ended', function () {
     const run = await start(['d', 'e']);
     for (const id of ['d', 'e']) await result(id, 'stage', 'split', { branches: ['knowledge'] });
     await result('d', 'stage', 'knowledge');
-    await result('e', 'failed', 'knowledge', { error: { code: 'ERR_KNOWLEDGE_STORE', message: 'PostgreSQL refused the write' } });
+    // as the runner reports a branch that gave up: its `stage` result with the error (no second terminal)
+    await result('e', 'stage', 'knowledge', { error: { code: 'ERR_KNOWLEDGE_STORE', message: 'PostgreSQL refused the write' } });
     assert.equal(run.docs.get('e')!.status, undefined, 'a branch never ends a document by itself');
     await result('d', 'indexed', 'index', { chunks: 1 });
     assert.equal(await endsWithin(run, 400), false, 'e has no line result yet');
@@ -68,7 +69,7 @@ describe('IngestRun: when a document has ended', function () {
     assert.equal(await endsWithin(run, 5_000), true);
     const e = run.docs.get('e')!;
     assert.deepEqual([e.status, e.line, e.failedBranch, e.error?.code], ['failed', 'indexed', 'knowledge', 'ERR_KNOWLEDGE_STORE']);
-    assert.deepEqual(pick(run.figures()), { indexed: 1, unchanged: 0, failed: 1, chunks: 1, knowledge: 1 });
+    assert.deepEqual(pick(run.figures()), { indexed: 1, unchanged: 0, failed: 1, chunks: 1, knowledge: 1 }, 'the knowledge count is of documents it passed');
     run.close();
   });
 
@@ -88,6 +89,7 @@ describe('IngestRun: when a document has ended', function () {
       const plain = lastValueFrom(client.results('h', { waitForBranches: false }).pipe(toArray()));
       await sleep(100); // both subscriptions reach the server before the first event
       await result('h', 'stage', 'split', { branches: ['knowledge'] });
+      // as an older knowledge stage reported giving up: a `failed` result of the branch
       await result('h', 'failed', 'knowledge', { error: { code: 'ERR_KNOWLEDGE_STORE', message: 'refused' } });
       await result('h', 'indexed', 'index', { chunks: 2 });
       await result('h', 'stage', 'split'); // a later event: neither follower takes it

@@ -354,7 +354,8 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     }, { msgId: `dlq:${this.def.name}:${seq}` }); // a repeat after a crash between publish and term is dropped
     this.#counts.failed++;
     this.#counts.deadLettered++;
-    if (docId) await this.#result(docId, { status: 'failed', error: { code: error.code, message: error.message, retryable: error.retryable }, attempt, elapsedMs });
+    // A branch's failure is not the document's terminal status: the line reports that (see `branch`).
+    if (docId) await this.#result(docId, { status: this.def.branch ? 'stage' : 'failed', error: { code: error.code, message: error.message, retryable: error.retryable }, attempt, elapsedMs });
   }
 
   /**

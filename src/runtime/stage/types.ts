@@ -46,6 +46,12 @@ export interface StageDefinition<In extends MessageKind, Out extends MessageKind
   docId(input: MessageOf<In> | undefined): string | undefined;
   /** Fields added to this stage's `stage` result, from what it published (split: the branches it fed). */
   resultFields?(outputs: readonly MessageOf<Out>[]): { branches?: string[] };
+  /**
+   * A branch beside the line (knowledge): it never ends a document, so a document it gives up on is
+   * reported on its `stage` result with the `error` (and dead-lettered as usual), not with a `failed`
+   * result: every document keeps exactly one terminal status, the line's.
+   */
+  branch?: boolean;
 }
 
 /** Counters of one stage, for status and metrics. */
