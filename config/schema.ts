@@ -188,6 +188,7 @@ export const ConfigSchema = Obj({
     minTermCount: Int(1, 1_000, 'a noun phrase is a term when it recurs this often in a document'),
     maxTermWords: Int(1, 16, 'longest term, in words'),
     terms: T.Boolean({ description: 'extract recurring terms besides people, places and organisations' }),
+    skipCode: T.Boolean({ description: 'leave out lines shaped like source code (`>>> …`, `def …`, `x = …`, `f(a, b)`): they read as junk entities' }),
     maxPathWalk: Int(100, 100_000_000, 'partial paths a path query may walk before it gives up (ERR_QUERY_LIMIT)'),
   }),
   queries: Obj({

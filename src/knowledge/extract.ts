@@ -1,3 +1,4 @@
+import { withoutCode } from './code.js';
 import { boosted, termConfidence } from './confidence.js';
 import { entityKey } from './normalize.js';
 import { sentenceRelations } from './relations.js';
@@ -7,7 +8,7 @@ import { tokenize, type Sentence } from './tokens.js';
 import type { EntityName, EntityType, ExtractedEntity, ExtractedKnowledge, ExtractedRelation, KnowledgeChunk, KnowledgeOptions } from './types.js';
 
 /** The options with their defaults. */
-export const DEFAULT_KNOWLEDGE_OPTIONS: Readonly<Required<KnowledgeOptions>> = Object.freeze({ minTermCount: 2, maxTermWords: 4, terms: true, maxChunkChars: 100_000 });
+export const DEFAULT_KNOWLEDGE_OPTIONS: Readonly<Required<KnowledgeOptions>> = Object.freeze({ minTermCount: 2, maxTermWords: 4, terms: true, skipCode: true, maxChunkChars: 100_000 });
 
 /** What is known about one entity while the document is read. */
 interface Tally {
@@ -41,7 +42,8 @@ export function extractKnowledge(chunks: ReadonlyArray<KnowledgeChunk>, options:
   const tallies = new Map<string, Tally>();
   const read: ReadSentence[] = [];
   for (const chunk of chunks) {
-    for (const tokens of tokenize(chunk.text.slice(0, o.maxChunkChars))) {
+    const text = chunk.text.slice(0, o.maxChunkChars);
+    for (const tokens of tokenize(o.skipCode ? withoutCode(text) : text)) {
       const named = namedSpans(tokens);
       const terms = o.terms ? termSpans(tokens, named, o.maxTermWords) : [];
       for (const sp of named) count(tallies, sp, chunk.id, sp.base, sp.attributes);
@@ -67,7 +69,9 @@ function fillOptions(options: KnowledgeOptions): Required<KnowledgeOptions> {
   for (const key of ['minTermCount', 'maxTermWords', 'maxChunkChars'] as const) {
     if (!Number.isSafeInteger(o[key]) || o[key] < 1) throw new TypeError(`options.${key} must be a positive integer`);
   }
-  if (typeof o.terms !== 'boolean') throw new TypeError('options.terms must be a boolean');
+  for (const key of ['terms', 'skipCode'] as const) {
+    if (typeof o[key] !== 'boolean') throw new TypeError(`options.${key} must be a boolean`);
+  }
   return o;
 }
 

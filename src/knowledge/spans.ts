@@ -78,7 +78,7 @@ function makeSpan(s: Sentence, start: number, end: number, type: NamedType): Nam
     }
   }
   const words = s.slice(first, end);
-  if (words.length === 0 || words.length > MAX_NAME_WORDS) return undefined;
+  if (words.length === 0 || words.length > MAX_NAME_WORDS || !writtenAsName(words)) return undefined;
   const name = joinWords(words);
   const norm = normalizeName(name);
   if (norm.length < 2 || !/\p{L}/u.test(norm)) return undefined;
@@ -95,6 +95,15 @@ function makeSpan(s: Sentence, start: number, end: number, type: NamedType): Nam
     known = kind !== undefined;
   }
   return { start, end, type, name, norm, base: namedBase({ type, words: words.length, known }), attributes };
+}
+
+/**
+ * Written as English writes a name: the last word does not start with a lower-case letter, and no word
+ * is an identifier of code (`max_len`, `collections.abc.Mapping`). The tagger's lexicon knows `val`,
+ * `len`, `mark` and `bach` as names wherever they stand, lower-case in code and prose alike.
+ */
+function writtenAsName(words: readonly Token[]): boolean {
+  return !/^\p{Ll}/u.test(words[words.length - 1]!.text) && !words.some((w) => /_|\.\p{Ll}/u.test(w.text));
 }
 
 /** The last word tagged LastName with the words hyphenated to it (`Joliot-Curie`). */

@@ -52,6 +52,8 @@ export interface KnowledgeOptions {
   maxTermWords?: number;
   /** Extract `term` entities at all. @defaultValue true */
   terms?: boolean;
+  /** Leave out lines that have the shape of source code (`>>> …`, `def …`, `x = …`, `f(a, b)`). @defaultValue true */
+  skipCode?: boolean;
   /** Read at most this many characters of each chunk (the tagger's time grows with the text). @defaultValue 100000 */
   maxChunkChars?: number;
 }

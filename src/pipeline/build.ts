@@ -131,7 +131,7 @@ export async function addPipeline(host: StageHost, transport: Transport, config:
         const s = needStores();
         const pool = host.createPool('knowledge', workerFile('knowledge/worker.js'));
         const k = config.knowledge;
-        const options = { minTermCount: k.minTermCount, maxTermWords: k.maxTermWords, terms: k.terms };
+        const options = { minTermCount: k.minTermCount, maxTermWords: k.maxTermWords, terms: k.terms, skipCode: k.skipCode };
         const actor = createKnowledgeActor({ store: s.knowledge, run: (chunks: KnowledgeChunk[], sig) => runWhenRoom<ExtractedKnowledge>(pool, { chunks, options }, sig) });
         add(knowledgeStage(fromChunks(actor)));
         break;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { extractKnowledge, normalizeName, type ExtractedKnowledge } from '../../src/knowledge/index.js';
+import { isCodeLine } from '../../src/knowledge/code.js';
 import type { KnowledgeTask } from '../../src/knowledge/worker.js';
 import { WorkerPool } from '../../src/pool/index.js';
 import { CURIE, CURIE_ENTITIES, CURIE_RELATIONS, HIRING, RADIUM, RADIUM_ENTITIES, RADIUM_RELATIONS } from './corpus.js';
@@ -71,6 +72,48 @@ describe('knowledge: extraction', function () {
     assert.throws(() => extractKnowledge(CURIE, { minTermCount: 0 }), /options\.minTermCount must be a positive integer/);
     assert.throws(() => extractKnowledge(CURIE, { maxTermWords: 1.5 }), /options\.maxTermWords must be a positive integer/);
     assert.throws(() => extractKnowledge(CURIE, { terms: 'yes' as unknown as boolean }), /options\.terms must be a boolean/);
+    assert.throws(() => extractKnowledge(CURIE, { skipCode: 1 as unknown as boolean }), /options\.skipCode must be a boolean/);
+  });
+
+  it('does not read lines of code (skipCode, the default), and reads them with skipCode: false', () => {
+    const doc = [{ id: 'k', text: [
+      'Tim Peters wrote the doctest module.',
+      '>>> author = "Marie Curie"',
+      '>>> print(len(author))',
+      'def greet(val):',
+      '    return val',
+      'authors = ["Pierre Curie"]',
+      'greet("Albert Einstein")',
+      'from einstein import Relativity',
+    ].join('\n') }];
+    const names = (k: ExtractedKnowledge) => k.entities.filter((e) => e.type !== 'term').map((e) => e.name);
+    assert.deepEqual(names(extractKnowledge(doc)), ['Tim Peters']);
+    const all = names(extractKnowledge(doc, { skipCode: false }));
+    for (const n of ['Tim Peters', 'Marie Curie', 'Pierre Curie']) assert.ok(all.includes(n), `${n} in ${JSON.stringify(all)}`);
+    assert.ok(all.some((n) => n.includes('Einstein')), `Einstein in ${JSON.stringify(all)}`);
+  });
+
+  it('tells lines of code from prose by their shape', () => {
+    const code = ['>>> import csv', '...     print(row)', '...', 'def greet(name):', '    return name', 'class C(ABC):', 'import _thread',
+      'from contextlib import contextmanager', '    for i in range(3):', 'with open(path) as f:', '@contextmanager', 'node.op = ast.USub()',
+      "    body=Compare(", 'aifc.open(file, mode=None)', 'callable(obj)'];
+    const prose = ['If the file is missing, open() raises OSError.', 'The value x = 1 is the default.', 'Marie Curie was born in Warsaw.',
+      'Returns a list: the items in order.', 'for example, the csv module reads it.', 'Removes usage of execfile(). The argument is wrapped.', 'See also:', ''];
+    assert.deepEqual(code.filter((l) => !isCodeLine(l)), [], 'code taken for prose');
+    assert.deepEqual(prose.filter((l) => isCodeLine(l)), [], 'prose taken for code');
+  });
+
+  it('keeps prose that mentions code, and the sentences around a code line apart', () => {
+    const doc = [{ id: 'p', text: 'If the file is missing, open() raises an error and Marie Curie moved to Paris.\n>>> x = 1\nPierre Curie taught at Harvard University.' }];
+    const k = flatten(extractKnowledge(doc));
+    assert.deepEqual(k.entities.filter((e) => e.type !== 'term').map((e) => e.name), ['Marie Curie', 'Paris', 'Pierre Curie', 'Harvard University']);
+    assert.ok(!k.relations.some((r) => r.subject === 'Paris' && r.object === 'Pierre Curie'), `no relation across the removed line: ${JSON.stringify(k.relations)}`);
+  });
+
+  it('takes as a name only what is written as one: not lower-case words, not identifiers of code', () => {
+    const doc = [{ id: 'n', text: 'The bach and rembrandt files moved to mississippi. Use collections.abc.MappingView or max_len there. Vincent van Gogh painted in Paris.' }];
+    const named = extractKnowledge(doc).entities.filter((e) => e.type !== 'term').map((e) => [e.name, e.type]);
+    assert.deepEqual(named, [['Vincent van Gogh', 'person'], ['Paris', 'place']]);
   });
 
   it('returns nothing for text without names', () => {
