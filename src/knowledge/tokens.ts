@@ -26,6 +26,24 @@ interface CompromiseTerm {
 
 const NO_TAGS: ReadonlySet<string> = new Set();
 
+/** compromise's lexicon: word → tag(s). */
+const LEXICON = (nlp.model() as { one: { lexicon: Record<string, string | string[] | undefined> } }).one.lexicon;
+
+/**
+ * compromise tags any acronym it does not know as an organisation (`API`, `HTTP`, `REPL`), which in
+ * technical text is most of them. Only the ones its lexicon knows as organisations (`NASA`, `IBM`)
+ * keep that tag; the others are plain nouns, so a recurring one can still be a term.
+ */
+function tagsOf(t: CompromiseTerm): ReadonlySet<string> {
+  const tags = t.tags ?? NO_TAGS;
+  if (!tags.has('Acronym') || !tags.has('Organization')) return tags;
+  const known = LEXICON[t.normal || t.text.toLowerCase()];
+  if (known === 'Organization' || (Array.isArray(known) && known.includes('Organization'))) return tags;
+  const plain = new Set(tags);
+  plain.delete('Organization');
+  return plain;
+}
+
 /**
  * Tag `text` with compromise and return its sentences. compromise is deterministic: the same text
  * always gives the same tags. Empty words (punctuation-only tokens) are dropped.
@@ -38,7 +56,7 @@ export function tokenize(text: string): Sentence[] {
     const sentence: Token[] = [];
     for (const t of terms) {
       if (t.text === '') continue;
-      sentence.push({ text: t.text, normal: t.normal || t.text.toLowerCase(), root: t.root || undefined, post: t.post ?? '', tags: t.tags ?? NO_TAGS });
+      sentence.push({ text: t.text, normal: t.normal || t.text.toLowerCase(), root: t.root || undefined, post: t.post ?? '', tags: tagsOf(t) });
     }
     if (sentence.length > 0) sentences.push(sentence);
   }

@@ -103,6 +103,13 @@ describe('knowledge: extraction', function () {
     assert.deepEqual(prose.filter((l) => isCodeLine(l)), [], 'prose taken for code');
   });
 
+  it('an acronym is an organisation only when the tagger\'s lexicon knows it as one; another that recurs is a term', () => {
+    const doc = [{ id: 'a', text: 'NASA and IBM built the API. The API speaks HTTP. The REPL prints it.' }];
+    const got = extractKnowledge(doc).entities.map((e) => [e.name, e.type]);
+    assert.deepEqual(got.filter(([, type]) => type === 'organization'), [['NASA', 'organization'], ['IBM', 'organization']]);
+    assert.ok(got.some(([name, type]) => name === 'API' && type === 'term'), JSON.stringify(got));
+  });
+
   it('keeps prose that mentions code, and the sentences around a code line apart', () => {
     const doc = [{ id: 'p', text: 'If the file is missing, open() raises an error and Marie Curie moved to Paris.\n>>> x = 1\nPierre Curie taught at Harvard University.' }];
     const k = flatten(extractKnowledge(doc));
