@@ -78,7 +78,7 @@ function makeSpan(s: Sentence, start: number, end: number, type: NamedType): Nam
     }
   }
   const words = s.slice(first, end);
-  if (words.length === 0 || words.length > MAX_NAME_WORDS || !writtenAsName(words)) return undefined;
+  if (words.length === 0 || words.length > MAX_NAME_WORDS || !writtenAsName(words, type)) return undefined;
   const name = joinWords(words);
   const norm = normalizeName(name);
   if (norm.length < 2 || !/\p{L}/u.test(norm)) return undefined;
@@ -99,10 +99,12 @@ function makeSpan(s: Sentence, start: number, end: number, type: NamedType): Nam
 
 /**
  * Written as English writes a name: the last word does not start with a lower-case letter, and no word
- * is an identifier of code (`max_len`, `collections.abc.Mapping`). The tagger's lexicon knows `val`,
- * `len`, `mark` and `bach` as names wherever they stand, lower-case in code and prose alike.
+ * is an identifier of code (`max_len`, `collections.abc.Mapping`); a person is not one word in capitals
+ * (`GIL`, `MARK`: acronyms and constants; `USA` may still be a place). The tagger's lexicon knows
+ * `val`, `len`, `mark`, `gil` and `bach` as names wherever they stand.
  */
-function writtenAsName(words: readonly Token[]): boolean {
+function writtenAsName(words: readonly Token[], type: NamedType): boolean {
+  if (type === 'person' && words.length === 1 && /^\p{Lu}{2,}$/u.test(words[0]!.text)) return false;
   return !/^\p{Ll}/u.test(words[words.length - 1]!.text) && !words.some((w) => /_|\.\p{Ll}/u.test(w.text));
 }
 

@@ -118,7 +118,7 @@ describe('knowledge: extraction', function () {
   });
 
   it('takes as a name only what is written as one: not lower-case words, not identifiers of code', () => {
-    const doc = [{ id: 'n', text: 'The bach and rembrandt files moved to mississippi. Use collections.abc.MappingView or max_len there. Vincent van Gogh painted in Paris.' }];
+    const doc = [{ id: 'n', text: 'The bach and rembrandt files moved to mississippi. Use collections.abc.MappingView or max_len there. The GIL is released. Vincent van Gogh painted in Paris.' }];
     const named = extractKnowledge(doc).entities.filter((e) => e.type !== 'term').map((e) => [e.name, e.type]);
     assert.deepEqual(named, [['Vincent van Gogh', 'person'], ['Paris', 'place']]);
   });
