@@ -7,7 +7,7 @@
  */
 const CODE_LINE: readonly RegExp[] = [
   /^\s*(?:>>>|\.\.\.)(?:\s|$)/u, // an interpreter session: `>>> x = 1`, `... continued`
-  /^\s*(?:def|class|import|return|raise|yield|elif|try:|except\b|finally:|else:|async def|await)\b/u, // statements start lower-case; prose starts with a capital
+  /^\s*(?:(?:def|class|import|return|raise|yield|elif|except|async def|await)\b|(?:try|finally|else):)/u, // statements start lower-case; prose starts with a capital
   /^\s*from\s+[\w.]+\s+import\b/u,
   /^\s*(?:if|for|while|with)\b.*:\s*$/u, // a block's header
   /^\s*@[\w.]+/u, // a decorator

@@ -94,7 +94,7 @@ describe('knowledge: extraction', function () {
   });
 
   it('tells lines of code from prose by their shape', () => {
-    const code = ['>>> import csv', '...     print(row)', '...', 'def greet(name):', '    return name', 'class C(ABC):', 'import _thread',
+    const code = ['>>> import csv', '...     print(row)', '...', 'def greet(name):', '    return name', 'try:', 'else:', '    finally:', 'class C(ABC):', 'import _thread',
       'from contextlib import contextmanager', '    for i in range(3):', 'with open(path) as f:', '@contextmanager', 'node.op = ast.USub()',
       "    body=Compare(", 'aifc.open(file, mode=None)', 'callable(obj)'];
     const prose = ['If the file is missing, open() raises OSError.', 'The value x = 1 is the default.', 'Marie Curie was born in Warsaw.',
