@@ -16,7 +16,9 @@ export function buildProgram(): Command {
   const program = new Command('docflow')
     .description('turn piles of documents into searchable knowledge, on NATS JetStream')
     .version(VERSION)
-    .option('-c, --config <file>', 'YAML config merged over config/default.yaml (also DOCFLOW_CONFIG)')
+    // No short form: options are read anywhere on the line, so `-c` would take `--sort -confidence`
+    // for `--config onfidence`.
+    .option('--config <file>', 'YAML config merged over config/default.yaml (also DOCFLOW_CONFIG)')
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerUp(program);

@@ -67,6 +67,14 @@ describe('docflow ingest, search, entities, dlq against a running pipeline', fun
     const r = await run(['paths', 'Pierre Curie', 'University of Paris']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Pierre Curie -\[marry\]- Marie Curie -\[work at\]- University of Paris/);
+    // a descending sort is `-field`, even `-confidence` (no global option takes it for its own `-c`)
+    for (const what of ['entities', 'relations']) {
+      const sorted = await run([what, '--sort', '-confidence', '--size', '100', '--json']);
+      assert.equal(sorted.code, 0, `${what}: ${sorted.stderr}`);
+      const c = (JSON.parse(sorted.stdout) as { items: Array<{ confidence: number }> }).items.map((i) => i.confidence);
+      assert.ok(c.length > 1, `${what}: some items`);
+      assert.deepEqual(c, [...c].sort((a, b) => b - a), `${what} by confidence, descending`);
+    }
   });
 
   it('dlq list shows the dead letter; replay after a fix indexes the document', async () => {
