@@ -87,7 +87,7 @@ describe('IngestRun: when a document has ended', function () {
     try {
       const events = lastValueFrom(client.results('h').pipe(toArray()));
       const plain = lastValueFrom(client.results('h', { waitForBranches: false }).pipe(toArray()));
-      await sleep(100); // both subscriptions reach the server before the first event
+      await client.transport.flush(); // both subscriptions reach the server before the first event (a PING answered after the SUBs)
       await result('h', 'stage', 'split', { branches: ['knowledge'] });
       // as an older knowledge stage reported giving up: a `failed` result of the branch
       await result('h', 'failed', 'knowledge', { error: { code: 'ERR_KNOWLEDGE_STORE', message: 'refused' } });
@@ -98,7 +98,7 @@ describe('IngestRun: when a document has ended', function () {
       assert.deepEqual((await plain).map((e) => e.status), ['stage', 'failed', 'indexed'], 'without waiting for branches it still ends at the line\'s result');
 
       const i = lastValueFrom(client.results('i').pipe(toArray()));
-      await sleep(100);
+      await client.transport.flush();
       await result('i', 'stage', 'split', { branches: ['knowledge'] });
       await result('i', 'indexed', 'index', { chunks: 1 });
       await result('i', 'stage', 'knowledge');
