@@ -33,6 +33,8 @@ export function loadStage(actor: Actor<IngestMessage, LoadedMessage[]>, subject:
     name: 'load', consumer: 'load', stream: 'INGEST', input: Ingest, output: Loaded, actor,
     route: toNext<LoadedMessage>(subject, 'extract'),
     docId: (input) => (input ? deriveDocId(input).docId : undefined),
+    // an ingest message that breaks its schema still names its document when it has an `id`
+    docIdOfInvalid: (value) => (typeof value['id'] === 'string' ? deriveDocId({ id: value['id'] }).docId : undefined),
   };
 }
 

@@ -8,7 +8,7 @@ import { glob } from 'tinyglobby';
 import { createExtractActor } from '../../actors/extract/extract.actor.js';
 import { deriveDocId } from '../../actors/load/doc-id.js';
 import type { Extracted } from '../../src/extract/index.js';
-import { DeadLetter, Ingest, type IngestMessage, type MessageKind } from '../../src/messages/index.js';
+import { DeadLetter, Ingest, Result, type IngestMessage, type MessageKind } from '../../src/messages/index.js';
 import { extractStage } from '../../src/pipeline/stages.js';
 import { WorkerPool } from '../../src/pool/index.js';
 import type { StageDefinition } from '../../src/runtime/stage/types.js';
@@ -91,6 +91,10 @@ describe('bad input through the whole pipeline: each ends failed with its code, 
     // Undecodable messages on the ingest subject: dead-lettered, nothing else disturbed.
     await h.node.transport.publishRaw(h.node.transport.subject('ingest'), new Uint8Array([0x81, 0xc1, 0x00]), { 'Content-Type': 'application/msgpack' });
     await h.node.transport.publishRaw(h.node.transport.subject('ingest'), new TextEncoder().encode('{"text": 12}'), { 'Content-Type': 'application/json' });
+    // Messages that break the schema but name their document: a `failed` result under that id (or the safe one).
+    for (const body of ['{"id": "schema-named", "text": "x", "colour": "red"}', '{"id": "not a/valid id", "text": 12}']) {
+      await h.node.transport.publishRaw(h.node.transport.subject('ingest'), new TextEncoder().encode(body), { 'Content-Type': 'application/json' });
+    }
 
     docs = await h.ingest(items.map(({ msg, source }) => ({ msg, source })));
   });
@@ -110,7 +114,7 @@ describe('bad input through the whole pipeline: each ends failed with its code, 
 
   it('each bad document, and each undecodable message, is in the dead-letter stream with the reason', async () => {
     const t = h.node.transport;
-    await waitFor('dead letters', async () => (await readStream(t, 'DLQ', DeadLetter)).length >= expected.size + 2);
+    await waitFor('dead letters', async () => (await readStream(t, 'DLQ', DeadLetter)).length >= expected.size + 4);
     const dl = (await readStream(t, 'DLQ', DeadLetter)).map((m) => m.message);
     for (const [docId, e] of expected) {
       const entry = dl.find((m) => m.docId === docId);
@@ -121,6 +125,12 @@ describe('bad input through the whole pipeline: each ends failed with its code, 
     }
     const undecodable = dl.filter((m) => m.docId === undefined);
     assert.deepEqual(undecodable.map((m) => m.error.code).sort(), ['ERR_CODEC_MSGPACK', 'ERR_CODEC_SCHEMA']);
+    const named = [['schema-named', 'schema-named'], ['not a/valid id', deriveDocId({ id: 'not a/valid id' }).docId]] as const;
+    for (const [id, docId] of named) {
+      assert.deepEqual(dl.filter((m) => m.docId === docId).map((m) => [m.stage, m.error.code]), [['load', 'ERR_CODEC_SCHEMA']], `the dead letter of ${id} names its document`);
+      const results = (await readStream(t, 'RESULTS', Result)).filter((m) => m.message.docId === docId).map((m) => m.message);
+      assert.deepEqual(results.map((r) => [r.status, r.stage, r.error?.code]), [['failed', 'load', 'ERR_CODEC_SCHEMA']], `the failed result of ${id}`);
+    }
     // The original travels with it, so it can be replayed after a fix.
     const msg = t.codec.decode(Ingest, dl.find((m) => m.error.code === 'ERR_LOAD_EMPTY')!.original, {});
     assert.match(msg.uri ?? '', /empty\.txt$/);

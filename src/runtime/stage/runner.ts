@@ -201,7 +201,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
 
   async #handle(d: Delivery<MessageOf<In>>): Promise<void> {
     const started = performance.now();
-    const docId = safeDocId(() => this.def.docId(d.message));
+    const docId = safeDocId(() => this.def.docId(d.message) ?? (d.error ? this.#docIdOfInvalid(d) : undefined));
     if (d.deliveryCount > this.#maxDeliver) return this.#deadLetterCrashed(d, docId);
     // A child logger costs more than the rest of a small message's handling: create it on first use.
     let child: Logger | undefined;
@@ -219,6 +219,14 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
         this.#inFlight.delete(d);
       }
     }
+  }
+
+  /** The document a message that could not be decoded names, if its body decodes at all (schema aside). */
+  #docIdOfInvalid(d: Delivery<MessageOf<In>>): string | undefined {
+    const value = this.transport.codec.decodeValue(d.body, d.headers);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+    const fields = value as Record<string, unknown>;
+    return this.def.docIdOfInvalid ? this.def.docIdOfInvalid(fields) : (typeof fields['docId'] === 'string' ? fields['docId'] : undefined);
   }
 
   /** Run the actor on one delivery, publish its outputs and results, and ack. */

@@ -44,6 +44,11 @@ export interface StageDefinition<In extends MessageKind, Out extends MessageKind
   route(out: MessageOf<Out>, input: MessageOf<In>, index: number): Emission<MessageOf<Out>>;
   /** The document an input belongs to, when it can be known (for results). */
   docId(input: MessageOf<In> | undefined): string | undefined;
+  /**
+   * The document a message that failed its schema names (its value decoded without the schema), so
+   * that it still gets its `failed` result; default: its `docId` field.
+   */
+  docIdOfInvalid?(value: Readonly<Record<string, unknown>>): string | undefined;
   /** Fields added to this stage's `stage` result, from what it published (split: the branches it fed). */
   resultFields?(outputs: readonly MessageOf<Out>[]): { branches?: string[] };
   /**
