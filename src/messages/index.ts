@@ -7,6 +7,10 @@ import { defineKind, type MessageOf } from './kind.js';
 
 export { defineKind, type MessageKind, type MessageOf } from './kind.js';
 
+/** A collection's name, as ingest and search take it (and a Chroma collection name is made of). */
+export const COLLECTION_PATTERN = '^[A-Za-z0-9_-]{1,63}$';
+const CollectionName = T.String({ pattern: COLLECTION_PATTERN });
+
 /** A document id: one subject token. */
 export const DOC_ID_PATTERN = '^[A-Za-z0-9_-]{1,128}$';
 const Iso = T.String({ maxLength: 40, description: 'ISO-8601 timestamp' });
@@ -40,7 +44,7 @@ export const Ingest = defineKind(
       mime: T.Optional(T.String({ maxLength: 255 })),
       metadata: T.Optional(Metadata),
       priority: T.Optional(Priority),
-      collection: T.Optional(T.String({ minLength: 1, maxLength: 63 })),
+      collection: T.Optional(CollectionName),
     },
     { additionalProperties: false },
   ),

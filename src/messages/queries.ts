@@ -15,7 +15,7 @@ import { defineKind, type MessageKind, type MessageOf } from './kind.js';
 import { DOC_ID_PATTERN, ErrorBody } from './index.js';
 
 const EntityType = T.Union([T.Literal('person'), T.Literal('place'), T.Literal('organization'), T.Literal('term')]);
-const Id = T.Integer({ minimum: 1, description: 'an entity or relation id' });
+const Id = T.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'an entity or relation id' });
 const Confidence = T.Number({ minimum: 0, maximum: 1 });
 const PageNumber = T.Integer({ minimum: 1, description: 'from 1; default 1' });
 const PageSize = T.Integer({ minimum: 1, description: 'default 20, at most 100 (ERR_QUERY_LIMIT above)' });

@@ -57,6 +57,27 @@ describe('docflow ingest, search, entities, dlq against a running pipeline', fun
     assert.deepEqual([f.total, f.unchanged, f.failed], [2, 2, 0]);
   });
 
+  it('--meta may come before the paths; a bad argument exits 2 saying what is wrong', async () => {
+    writeFileSync(join(docs, 'badgers.txt'), 'Badgers dig setts under old woodland.\n');
+    const r = await run(['ingest', '--meta', 'team=mammals', '--meta', 'year=2024', join(docs, 'badgers.txt')]);
+    assert.equal(r.code, 0, r.stderr);
+    const s = await run(['search', '--json', '--where', '{"team":"mammals"}', 'badgers', 'setts']);
+    assert.equal(s.code, 0, s.stderr);
+    const hits = (JSON.parse(s.stdout) as { results: Array<{ metadata: Record<string, unknown> }> }).results;
+    assert.deepEqual(hits.map((h) => [h.metadata['team'], h.metadata['year']]), [['mammals', 2024]]);
+    for (const [args, says] of [
+      [['ingest', '--collection', 'bad name', join(docs, 'badgers.txt')], /--collection must be 1-63 of/],
+      [['ingest', '--idle-timeout-ms', 'soon', join(docs, 'badgers.txt')], /--idle-timeout-ms must be a positive whole number/],
+      [['entities', '--size', '0'], /ERR_QUERY_INVALID[\s\S]*\/size: /],
+      [['relations', '--subject', '99999999999999999999'], /ERR_QUERY_INVALID/],
+      [['entities', '--sort', 'password'], /ERR_QUERY_SORT/],
+    ] as const) {
+      const bad = await run([...args]);
+      assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
+      assert.match(bad.stderr, says, args.join(' '));
+    }
+  });
+
   it('search prints the best chunk with its source', async () => {
     const r = await run(['search', '-k', '2', 'sea', 'otters', 'hold', 'hands']);
     assert.equal(r.code, 0, r.stderr);

@@ -82,6 +82,8 @@ describe('knowledge: actors', function () {
       ['sort outside the list', async () => entities.handle({ sort: 'password' }, ctx), 'ERR_QUERY_SORT'],
       ['sort with SQL', async () => entities.handle({ sort: '-name; DROP TABLE entities' }, ctx), 'ERR_QUERY_SORT'],
       ['relations: bad id', async () => relations.handle({ subjectId: -1 }, ctx), 'ERR_QUERY_INVALID'],
+      ['relations: id past bigint', async () => relations.handle({ subjectId: 1e20 }, ctx), 'ERR_QUERY_INVALID'],
+      ['relations: id past 2^53', async () => relations.handle({ objectId: 2 ** 63 - 1 }, ctx), 'ERR_QUERY_INVALID'],
       ['relations: unknown field', async () => relations.handle({ subject: 'Marie Curie' }, ctx), 'ERR_QUERY_INVALID'],
       ['relations: entity sort field', async () => relations.handle({ sort: 'mentions' }, ctx), 'ERR_QUERY_SORT'],
       ['relations: size 101', async () => relations.handle({ size: 101 }, ctx), 'ERR_QUERY_LIMIT'],

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DocflowError } from '../../errors/index.js';
 import { expandPaths } from '../../client/files.js';
 import { IngestRun, type RunFigures } from '../../client/ingest-run.js';
-import { BRANCH_STAGES } from '../../messages/index.js';
+import { BRANCH_STAGES, COLLECTION_PATTERN } from '../../messages/index.js';
 import { commandConfig, connectClient, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit.js';
 import { bytes, duration } from '../format.js';
@@ -25,7 +25,8 @@ export function registerIngest(program: Command): void {
     .argument('<paths...>', 'files, directories (documents inside, recursively) or globs')
     .option('--collection <name>', 'target collection (default: index.collection)')
     .option('--priority <level>', 'critical | high | normal | low', 'normal')
-    .option('--meta <key=value...>', 'metadata kept on every chunk (filterable in search)')
+    // one pair per --meta, repeated: a variadic option would take the paths after it as pairs too
+    .option('--meta <key=value>', 'metadata kept on every chunk (filterable in search); repeat for more', (pair: string, pairs: string[] = []) => [...pairs, pair])
     .option('--all', 'in directories, take every file, not only known document types')
     .option('--idle-timeout-ms <ms>', 'give up when no result arrives for this long', '120000')
     .option('--json', 'print the summary as JSON')
@@ -33,6 +34,9 @@ export function registerIngest(program: Command): void {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
       const config = commandConfig(all);
       if (all.priority && !['critical', 'high', 'normal', 'low'].includes(all.priority)) throw new DocflowError('ERR_CONFIG_INVALID', `--priority must be critical, high, normal or low (got "${all.priority}")`);
+      if (all.collection !== undefined && !new RegExp(COLLECTION_PATTERN).test(all.collection)) throw new DocflowError('ERR_CONFIG_INVALID', `--collection must be 1-63 of A-Z a-z 0-9 _ - (got "${all.collection}"), as search takes it`);
+      const idle = Number(all.idleTimeoutMs);
+      if (!Number.isSafeInteger(idle) || idle < 1) throw new DocflowError('ERR_CONFIG_INVALID', `--idle-timeout-ms must be a positive whole number of milliseconds (got "${all.idleTimeoutMs}")`);
       const files = await expandPaths(paths, { all: all.all ?? false });
       const sized = await Promise.all(files.map(async (path) => ({ path, size: (await stat(path)).size })));
       const transport = await connectClient(config);
@@ -44,7 +48,6 @@ export function registerIngest(program: Command): void {
         ...(all.priority ? { priority: all.priority } : {}),
         ...(all.meta?.length ? { metadata: parseMeta(all.meta) } : {}),
       });
-      const idle = Number(all.idleTimeoutMs ?? 120000);
       let stalled = false;
       // Progress is redrawn on this tick, not per result: figures() walks every document of the run.
       const watchdog = setInterval(() => {
