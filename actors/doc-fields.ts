@@ -8,6 +8,7 @@ export function docFields(msg: DocFields, stage: string, ms: number): DocFields 
   return {
     docId: msg.docId, source: msg.source, ...(msg.name !== undefined ? { name: msg.name } : {}), ...(msg.mime !== undefined ? { mime: msg.mime } : {}),
     metadata: msg.metadata, collection: msg.collection, priority: msg.priority, contentHash: msg.contentHash, bytes: msg.bytes,
-    acceptedAt: msg.acceptedAt, ingestSeq: msg.ingestSeq, ...(msg.known !== undefined ? { known: msg.known } : {}), timings: { ...msg.timings, [stage]: ms },
+    acceptedAt: msg.acceptedAt, ingestSeq: msg.ingestSeq, ...(msg.known !== undefined ? { known: msg.known } : {}),
+    ...(msg.previousCollection !== undefined ? { previousCollection: msg.previousCollection } : {}), timings: { ...msg.timings, [stage]: ms },
   };
 }

@@ -23,7 +23,7 @@ export interface DocumentRecorder {
 export interface IndexActorOptions {
   index: VectorIndex;
   documents: DocumentRecorder;
-  /** Told after a document of `collection` is recorded, before `indexed` is reported (cached answers are dropped by then). */
+  /** Told after a document of `collection` (or one that left it) is recorded, before `indexed` is reported (cached answers are dropped by then). */
   onIndexed?(collection: string): Promise<unknown> | void;
 }
 
@@ -33,8 +33,8 @@ export function chunkId(docId: string, index: number): string {
 }
 
 /**
- * The index stage: upserts the chunks into the vector collection of their embedder model and
- * dimension, deletes the document's chunks that the new version no longer has, then records the
+ * The index stage: replaces the document's chunks in the vector collection of their embedder model
+ * and dimension (and removes them from the collection it left, if it moved), then records the
  * document and its chunks in PostgreSQL (the record of truth: once it says `indexed`, the vectors are
  * stored). Reports the terminal `indexed` result.
  */
@@ -57,13 +57,19 @@ export function createIndexActor(opts: IndexActorOptions): Actor<EmbeddedMessage
         };
         return { id: ids[i]!, embedding: vectors[i]!, document: c.text, metadata };
       });
-      // A document seen before may have chunks its new version lacks. So may a redelivery (a crash
-      // after the upsert, before PostgreSQL recorded it). A first delivery of a new document has none:
-      // the scan of Chroma for its old chunks is skipped then. Load looked the document up already
-      // (`known`); a message without that field (another producer) is scanned.
+      // A document seen before has chunks in Chroma; so may a redelivery (a crash after the upsert,
+      // before PostgreSQL recorded it). They go first: the new version may have fewer, and an upsert
+      // over an existing chunk merges its metadata, so a key the document no longer has would stay
+      // on it (and match a search's `where`). A first delivery of a new document has none: the scan
+      // of Chroma is skipped then. Load looked the document up already (`known`); a message without
+      // that field (another producer) is scanned.
       const seenBefore = (ctx.attempt ?? 1) > 1 || msg.known !== false;
+      if (seenBefore) await opts.index.deleteWhereDoc(collection, msg.docId, []);
       if (records.length > 0) await opts.index.upsert(collection, records);
-      if (seenBefore) await opts.index.deleteWhereDoc(collection, msg.docId, ids);
+      // moved from another collection: it leaves that one (same embedder, so the same model and dimension)
+      if (msg.previousCollection !== undefined && msg.previousCollection !== msg.collection) {
+        await opts.index.deleteWhereDoc(opts.index.collectionName(msg.previousCollection, msg.model, msg.dimension), msg.docId, []);
+      }
       const timings = { ...msg.timings, index: performance.now() - started };
       await opts.documents.recordIndexed({
         id: msg.docId, collection: msg.collection, source: msg.source, mime: msg.mime, format: msg.format, contentHash: msg.contentHash, bytes: msg.bytes,
@@ -71,6 +77,7 @@ export function createIndexActor(opts: IndexActorOptions): Actor<EmbeddedMessage
         chunks: msg.chunks.map((c, i) => ({ id: ids[i]!, index: c.index, text: c.text, start: c.start, end: c.end, headingPath: c.headingPath, page: c.page, size: c.size })),
       });
       await opts.onIndexed?.(msg.collection);
+      if (msg.previousCollection !== undefined && msg.previousCollection !== msg.collection) await opts.onIndexed?.(msg.previousCollection);
       ctx.emit({ type: 'result', status: 'indexed', chunks: msg.chunks.length, msgId: `res:${msg.docId}:terminal:${msg.ingestSeq}` });
       return [];
     },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Actor } from '../../src/actor/types.js';
 import { DocflowError } from '../../src/errors/index.js';
-import type { IngestMessage } from '../../src/messages/index.js';
+import { COLLECTION_PATTERN, type IngestMessage } from '../../src/messages/index.js';
 import type { LoadedMessage } from '../../src/messages/pipeline.js';
 import { deriveDocId } from './doc-id.js';
 import { openInsideRoots, resolveInsideRoots } from './resolve-uri.js';
@@ -23,6 +23,7 @@ export interface IndexedDocument {
   chunks: number;
   embedModel?: string | null;
   collection?: string | null;
+  metadata?: Readonly<Record<string, string | number | boolean>> | null;
 }
 
 export interface LoadActorOptions {
@@ -68,17 +69,30 @@ export function createLoadActor(opts: LoadActorOptions): Actor<IngestMessage, Lo
       const seq = ctx.seq ?? 0;
       ctx.emit({ type: 'result', status: 'accepted', msgId: `res:${docId}:accepted:${seq}` });
       const known = await opts.lookup(docId);
-      if (known && known.status === 'indexed' && known.contentHash === contentHash && (known.embedModel ?? opts.model) === opts.model && (known.collection ?? collection) === collection) {
+      const metadata = msg.metadata ?? {};
+      // Unchanged: the same bytes, embedder, collection and metadata (new metadata re-indexes the chunks, which carry it).
+      if (known && known.status === 'indexed' && known.contentHash === contentHash && (known.embedModel ?? opts.model) === opts.model
+        && (known.collection ?? collection) === collection && sameMetadata(known.metadata ?? {}, metadata)) {
         ctx.emit({ type: 'result', status: 'unchanged', chunks: known.chunks, msgId: `res:${docId}:terminal:${seq}` });
         return [];
       }
       return [{
-        docId, source, ...(name ? { name } : {}), ...(msg.mime ? { mime: msg.mime } : {}), metadata: msg.metadata ?? {}, collection,
+        docId, source, ...(name ? { name } : {}), ...(msg.mime ? { mime: msg.mime } : {}), metadata, collection,
+        // moved to another collection: index removes its chunks from the one they were in
+        ...(known?.collection && known.collection !== collection && COLLECTION.test(known.collection) ? { previousCollection: known.collection } : {}),
         priority: msg.priority ?? 'normal', contentHash, bytes: data.byteLength, acceptedAt: new Date().toISOString(), ingestSeq: seq, known: known !== undefined,
         timings: { load: performance.now() - started }, data,
       }];
     },
   };
+}
+
+const COLLECTION = new RegExp(COLLECTION_PATTERN);
+
+/** The same keys with the same values, in any order. */
+function sameMetadata(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && a[k] === b[k]);
 }
 
 /** @throws DocflowError ERR_CODEC_SCHEMA (a field its schema does not allow) when `metadata` is over its bounds. */

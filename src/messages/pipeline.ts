@@ -27,6 +27,8 @@ const DocFields = {
   ingestSeq: T.Integer({ minimum: 0 }),
   /** PostgreSQL had a row for this document when load looked (index then removes its old chunks). */
   known: T.Optional(T.Boolean()),
+  /** The collection the document was indexed in before, when it moves to another (index removes it from there). */
+  previousCollection: T.Optional(T.String({ pattern: COLLECTION_PATTERN })),
   /** Milliseconds spent per stage so far. */
   timings: T.Record(T.String({ maxLength: 32 }), T.Number({ minimum: 0 })),
 };
