@@ -13,7 +13,7 @@ export const EXIT = {
 
 const UNREACHABLE_CODES = new Set(['ERR_TRANSPORT_CONNECT', 'ERR_TRANSPORT_NO_RESPONDERS', 'ERR_TRANSPORT_TIMEOUT', 'ERR_TRANSPORT_AUTH']);
 /** A request the command built from its arguments was refused as such: bad usage too. */
-const USAGE_CODES = new Set(['ERR_TUNE_INVALID', 'ERR_STAGE_UNKNOWN', 'ERR_QUERY_INVALID', 'ERR_QUERY_LIMIT', 'ERR_QUERY_SORT', 'ERR_CODEC_SCHEMA']);
+const USAGE_CODES = new Set(['ERR_USAGE', 'ERR_TUNE_INVALID', 'ERR_STAGE_UNKNOWN', 'ERR_QUERY_INVALID', 'ERR_QUERY_LIMIT', 'ERR_QUERY_SORT', 'ERR_CODEC_SCHEMA']);
 /** At most this many of an error's `details` are printed. */
 const MAX_DETAILS = 10;
 

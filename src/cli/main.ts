@@ -44,5 +44,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `docflow search … | head -1`: the reader went away; that is how a pipe ends, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode === undefined ? EXIT.OK : Number(process.exitCode));
+});
+
 const code = await main(process.argv);
 process.exitCode = code;

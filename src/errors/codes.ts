@@ -21,6 +21,8 @@ export const ErrorCodes = {
   // config
   ERR_CONFIG_INVALID: { retryable: false, hint: 'fix the listed keys in the config file or environment' },
   ERR_CONFIG_FILE: { retryable: false, hint: 'check the --config path and that it is valid YAML' },
+  // command line
+  ERR_USAGE: { retryable: false, hint: 'see the command\'s --help' },
   // transport
   ERR_TRANSPORT_CONNECT: { retryable: true, hint: 'is nats-server running? check nats.servers and credentials' },
   ERR_TRANSPORT_AUTH: { retryable: false, hint: 'check DOCFLOW_NATS_USER / DOCFLOW_NATS_PASSWORD (or nats.token)' },
@@ -52,7 +54,7 @@ export const ErrorCodes = {
   // load stage: where a document comes from
   ERR_LOAD_INVALID_ID: { retryable: false, hint: 'a document id is 1-128 of A-Z a-z 0-9 _ - ; leave it out to derive one from the source' },
   ERR_LOAD_URI: { retryable: false, hint: 'a uri must be file:///absolute/path (other schemes are not supported)' },
-  ERR_LOAD_OUTSIDE_ROOTS: { retryable: false, hint: 'the file is outside load.roots (after resolving symlinks and ..): add its directory to load.roots' },
+  ERR_LOAD_OUTSIDE_ROOTS: { retryable: false, hint: 'the file is outside load.roots (after resolving symlinks and ..): add its directory to load.roots (or DOCFLOW_LOAD_ROOTS=/a,/b) of the process that runs load, and restart it' },
   ERR_LOAD_NOT_FOUND: { retryable: false, hint: 'the file does not exist or is not a regular file' },
   ERR_LOAD_READ: { retryable: true, hint: 'the file could not be read; check its permissions' },
   ERR_LOAD_TOO_LARGE: { retryable: false, hint: 'the document is over load.maxBytes: raise the limit or split the file' },

@@ -61,6 +61,20 @@ describe('docflow command line', function () {
     assert.match(r.stderr, /ERR_CONFIG_INVALID/);
   });
 
+  it('exits 2 on a bad argument, saying what is wrong and where to look', async () => {
+    for (const [args, says] of [
+      [['status', '--wait-ms', 'soon'], /--wait-ms must be a whole number/],
+      [['dlq', 'replay', '12', 'abc'], /not a sequence: abc \(the numbers in the first column of `docflow dlq list`\)/],
+      [['dlq', 'replay'], /name the sequences to replay, or use --all/],
+      [['worker', '--stages', 'load,lode'], /--stages: unknown stage\(s\) lode/],
+    ] as const) {
+      const r = await run([...args]);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, says);
+      assert.match(r.stderr, /\(ERR_USAGE\) see the command's --help/);
+    }
+  });
+
   it('exits 3 with what to do when docflow is not running', async () => {
     const r = await run(['status'], { ...env, DOCFLOW_NATS_URL: 'nats://127.0.0.1:1' });
     assert.equal(r.code, 3);
@@ -110,7 +124,7 @@ describe('docflow command line', function () {
     }
 
     const unknown = await run(['tune', 'nope.concurrency=2'], env);
-    assert.equal(unknown.code, 1);
+    assert.equal(unknown.code, 2, 'a stage that does not exist is bad usage');
     assert.match(unknown.stderr, /ERR_STAGE_UNKNOWN/);
     const malformed = await run(['tune', 'concurrency'], env);
     assert.equal(malformed.code, 2);

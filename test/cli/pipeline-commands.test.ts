@@ -78,6 +78,16 @@ describe('docflow ingest, search, entities, dlq against a running pipeline', fun
     }
   });
 
+  it('output piped into a reader that stops early (| head -1) ends quietly, exit 0', async () => {
+    const child = spawn(process.execPath, [BIN, 'search', '-k', '100', 'the'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((res) => child.on('exit', res));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|Error/);
+  });
+
   it('search prints the best chunk with its source', async () => {
     const r = await run(['search', '-k', '2', 'sea', 'otters', 'hold', 'hands']);
     assert.equal(r.code, 0, r.stderr);

@@ -39,12 +39,14 @@ export function registerDlq(program: Command): void {
     .option('--keep', 'leave the dead letters in the DLQ')
     .action(async (seqs: string[], opts: { all?: boolean; stage?: string; keep?: boolean }, cmd: Command) => {
       const config = commandConfig(cmd.optsWithGlobals<GlobalOptions>());
-      if (!opts.all && seqs.length === 0) throw new DocflowError('ERR_CONFIG_INVALID', 'name the sequences to replay, or use --all');
+      if (!opts.all && seqs.length === 0) throw new DocflowError('ERR_USAGE', 'name the sequences to replay, or use --all');
+      const named = seqs.map(Number);
+      const bad = seqs.filter((s, i) => !/^\d+$/.test(s) || !Number.isSafeInteger(named[i]) || named[i]! < 1);
+      if (bad.length > 0) throw new DocflowError('ERR_USAGE', `not a sequence: ${bad.join(', ')} (the numbers in the first column of \`docflow dlq list\`)`);
       const t = await connectClient(config);
       try {
-        const targets = opts.all ? (await listDeadLetters(t, opts.stage ? { stage: opts.stage } : {})).map((e) => e.seq) : seqs.map(Number);
+        const targets = opts.all ? (await listDeadLetters(t, opts.stage ? { stage: opts.stage } : {})).map((e) => e.seq) : named;
         for (const seq of targets) {
-          if (!Number.isInteger(seq) || seq < 1) throw new DocflowError('ERR_CONFIG_INVALID', `not a sequence: ${seq}`);
           const r = await replayDeadLetter(t, seq, { keep: opts.keep ?? false });
           process.stdout.write(`replayed ${seq} on ${r.subject}\n`);
         }

@@ -33,10 +33,10 @@ export function registerIngest(program: Command): void {
     .action(async (paths: string[], opts: IngestOptions, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
       const config = commandConfig(all);
-      if (all.priority && !['critical', 'high', 'normal', 'low'].includes(all.priority)) throw new DocflowError('ERR_CONFIG_INVALID', `--priority must be critical, high, normal or low (got "${all.priority}")`);
-      if (all.collection !== undefined && !new RegExp(COLLECTION_PATTERN).test(all.collection)) throw new DocflowError('ERR_CONFIG_INVALID', `--collection must be 1-63 of A-Z a-z 0-9 _ - (got "${all.collection}"), as search takes it`);
+      if (all.priority && !['critical', 'high', 'normal', 'low'].includes(all.priority)) throw new DocflowError('ERR_USAGE', `--priority must be critical, high, normal or low (got "${all.priority}")`);
+      if (all.collection !== undefined && !new RegExp(COLLECTION_PATTERN).test(all.collection)) throw new DocflowError('ERR_USAGE', `--collection must be 1-63 of A-Z a-z 0-9 _ - (got "${all.collection}"), as search takes it`);
       const idle = Number(all.idleTimeoutMs);
-      if (!Number.isSafeInteger(idle) || idle < 1) throw new DocflowError('ERR_CONFIG_INVALID', `--idle-timeout-ms must be a positive whole number of milliseconds (got "${all.idleTimeoutMs}")`);
+      if (!Number.isSafeInteger(idle) || idle < 1) throw new DocflowError('ERR_USAGE', `--idle-timeout-ms must be a positive whole number of milliseconds (got "${all.idleTimeoutMs}")`);
       const files = await expandPaths(paths, { all: all.all ?? false });
       const sized = await Promise.all(files.map(async (path) => ({ path, size: (await stat(path)).size })));
       const transport = await connectClient(config);
@@ -98,7 +98,7 @@ function parseMeta(items: string[]): Record<string, string | number | boolean> {
   const out: Record<string, string | number | boolean> = {};
   for (const item of items) {
     const i = item.indexOf('=');
-    if (i <= 0) throw new DocflowError('ERR_CONFIG_INVALID', `--meta takes key=value (got "${item}")`);
+    if (i <= 0) throw new DocflowError('ERR_USAGE', `--meta takes key=value (got "${item}")`);
     const key = item.slice(0, i);
     const raw = item.slice(i + 1);
     out[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;

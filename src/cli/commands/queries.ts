@@ -91,5 +91,10 @@ export function registerQueries(program: Command): void {
       const reply = await ask(cmd, 'documents', { ids }, DocumentsReply);
       const docs = reply['documents'] as Array<{ id: string; status: string; chunks: number; source?: string; format?: string }>;
       print(o.json, reply, () => `${table([['id', 'status', 'chunks', 'format', 'source'], ...docs.map((d) => [d.id, d.status, String(d.chunks), d.format ?? '', d.source ?? ''])])}\n`);
+      const missing = (reply['missing'] as string[] | undefined) ?? [];
+      if (missing.length > 0) {
+        if (!o.json) process.stderr.write(`not found: ${missing.join(', ')}\n`);
+        process.exitCode = EXIT.FAILED; // like a lookup that finds nothing: scripts can test it
+      }
     });
 }

@@ -20,7 +20,9 @@ export function registerStatus(program: Command): void {
     .action(async (opts: StatusOptions, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
       const config = commandConfig(all);
-      const reply = await fetchStatus(config, Number(all.waitMs ?? 0));
+      const waitMs = Number(all.waitMs ?? 0);
+      if (!Number.isSafeInteger(waitMs) || waitMs < 0) throw new DocflowError('ERR_USAGE', `--wait-ms must be a whole number of milliseconds, 0 or more (got "${all.waitMs}")`);
+      const reply = await fetchStatus(config, waitMs);
       process.stdout.write(all.json ? `${JSON.stringify(reply, null, 2)}\n` : formatStatus(reply));
       process.exitCode = EXIT.OK;
     });

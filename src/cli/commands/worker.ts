@@ -19,9 +19,9 @@ export function registerWorker(program: Command): void {
     .option('--queries', 'also serve the query endpoints (search)')
     .action(async (opts: WorkerOptions, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
-      const stages = all.stages.split(',').map((s) => s.trim()).filter(Boolean);
+      const stages = [...new Set(all.stages.split(',').map((s) => s.trim()).filter(Boolean))]; // each stage once
       const bad = stages.filter((s) => !isPipelineStage(s));
-      if (bad.length > 0 || stages.length === 0) throw new DocflowError('ERR_CONFIG_INVALID', `--stages: unknown stage(s) ${bad.join(', ') || '(none given)'}; choose from ${ALL_STAGES.join(', ')}`);
+      if (bad.length > 0 || stages.length === 0) throw new DocflowError('ERR_USAGE', `--stages: unknown stage(s) ${bad.join(', ') || '(none given)'}; choose from ${ALL_STAGES.join(', ')}`);
       const base = commandConfig(all);
       // A worker never starts its own nats-server: it joins the configured one, or the `docflow up` on this machine.
       const config = { ...base, nats: { ...base.nats, servers: resolveServers(base) } };
