@@ -98,6 +98,12 @@ describe('docflow ingest, search, entities, dlq against a running pipeline', fun
     const r = await run(['paths', 'Pierre Curie', 'University of Paris']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Pierre Curie -\[marry\]- Marie Curie -\[work at\]- University of Paris/);
+    // --attributes and --relations show in the table's output, not only in --json
+    const both = await run(['entities', 'marie curie', '--attributes', '--relations']);
+    assert.equal(both.code, 0, both.stderr);
+    assert.match(both.stdout, /Marie Curie\s+person\s+[\d.]+\s+\d+\s+firstName=Marie, lastName=Curie/);
+    assert.match(both.stdout, /^Marie Curie \(\d+\): its \d+ best relations$/m);
+    assert.match(both.stdout, /^ {2}Pierre Curie -\[marry\]- Marie Curie {2}[\d.]+$/m);
     // a descending sort is `-field`, even `-confidence` (no global option takes it for its own `-c`)
     for (const what of ['entities', 'relations']) {
       const sorted = await run([what, '--sort', '-confidence', '--size', '100', '--json']);

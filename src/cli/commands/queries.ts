@@ -37,7 +37,25 @@ function print(json: boolean | undefined, reply: unknown, human: () => string): 
   process.exitCode = EXIT.OK;
 }
 
-interface Entity { id: number | string; name: string; type: string; confidence: number; mentions?: number; documents?: number }
+interface EntityRef { id: number; name: string }
+interface Relation { subject: EntityRef; predicate: string; object: EntityRef; confidence: number }
+interface Entity { id: number | string; name: string; type: string; confidence: number; mentions?: number; documents?: number; attributes?: Record<string, unknown>; relations?: Relation[] }
+
+/** The entities as a table (with an attributes column when asked), then each one's relations when asked. */
+function entitiesText(items: Entity[], attributes: boolean, relations: boolean): string {
+  const head = ['id', 'name', 'type', 'confidence', 'mentions', ...(attributes ? ['attributes'] : [])];
+  const rows = items.map((e) => [String(e.id), e.name, e.type, e.confidence.toFixed(2), String(e.mentions ?? ''),
+    ...(attributes ? [Object.entries(e.attributes ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${String(v)}`).join(', ')] : [])]);
+  let out = `${table([head, ...rows])}\n`;
+  if (relations) {
+    for (const e of items) {
+      const rs = e.relations ?? [];
+      out += `\n${e.name} (${e.id}): ${rs.length === 0 ? 'no relations' : `its ${rs.length} best relations`}\n`;
+      for (const r of rs) out += `  ${r.subject.name} -[${r.predicate}]- ${r.object.name}  ${r.confidence.toFixed(2)}\n`;
+    }
+  }
+  return out;
+}
 
 /** `docflow entities|relations|paths|documents`: the knowledge queries of CONTRACT.md from the shell. */
 export function registerQueries(program: Command): void {
@@ -57,7 +75,7 @@ export function registerQueries(program: Command): void {
         includeRelations: o['relations'] ? true : undefined, includeAttributes: o['attributes'] ? true : undefined,
       }), EntitiesReply);
       const items = reply['items'] as Entity[];
-      print(o['json'] as boolean, reply, () => `${table([['id', 'name', 'type', 'confidence', 'mentions'], ...items.map((e) => [String(e.id), e.name, e.type, e.confidence.toFixed(2), String(e.mentions ?? '')])])}\n(page ${reply['page']}, ${items.length} of ${reply['total']})\n`);
+      print(o['json'] as boolean, reply, () => entitiesText(items, Boolean(o['attributes']), Boolean(o['relations'])) + `(page ${reply['page']}, ${items.length} of ${reply['total']})\n`);
     });
   program.command('relations')
     .description('relations between entities (asks docflow.query.relations)')
