@@ -27,10 +27,14 @@ export function createSearchActor(opts: SearchActorOptions): Actor<SearchRequest
       const started = performance.now();
       const k = req.k ?? 10;
       if (k > MAX_SEARCH_K) throw new DocflowError('ERR_QUERY_LIMIT', `k is at most ${MAX_SEARCH_K} (got ${k}): ask for fewer results, or narrow them with where`, { details: { k, max: MAX_SEARCH_K } });
+      // Blank text would be embedded as the embedder's fixed vector for "nothing" and match at random.
+      if (req.vector === undefined && (req.text ?? '').trim() === '') throw new DocflowError('ERR_QUERY_INVALID', 'the query text is blank: there is nothing to search for');
       const vector = req.vector ?? await opts.embed(req.text ?? '', ctx.signal);
       if (vector.length !== opts.dimension) {
         throw new DocflowError('ERR_QUERY_INVALID', `the query vector has ${vector.length} dimensions; the collection's model ${opts.model} has ${opts.dimension}`);
       }
+      // A zero vector has no direction to compare with: every distance would be the same noise.
+      if (!vector.some((x) => x !== 0)) throw new DocflowError('ERR_QUERY_INVALID', 'the query vector is all zeros: it has no direction to compare with');
       const collection = opts.index.collectionName(req.collection ?? opts.defaultCollection, opts.model, opts.dimension);
       const hits = await opts.index.query(collection, vector, k, req.where);
       return {

@@ -98,12 +98,22 @@ describe('docflow ingest, search, entities, dlq against a running pipeline', fun
     const r = await run(['paths', 'Pierre Curie', 'University of Paris']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Pierre Curie -\[marry\]- Marie Curie -\[work at\]- University of Paris/);
-    // --attributes and --relations show in the table's output, not only in --json
-    const both = await run(['entities', 'marie curie', '--attributes', '--relations']);
+    // --attributes and --relations show in the table's output, not only in --json; a name's words may go unquoted
+    const both = await run(['entities', 'marie', 'curie', '--attributes', '--relations']);
     assert.equal(both.code, 0, both.stderr);
     assert.match(both.stdout, /Marie Curie\s+person\s+[\d.]+\s+\d+\s+firstName=Marie, lastName=Curie/);
     assert.match(both.stdout, /^Marie Curie \(\d+\): its \d+ best relations$/m);
     assert.match(both.stdout, /^ {2}Pierre Curie -\[marry\]- Marie Curie {2}[\d.]+$/m);
+    const marie = Number(/^Marie Curie \((\d+)\)/m.exec(both.stdout)![1]);
+    const rel = async (args: string[]) => (JSON.parse((await run(['relations', '--json', ...args])).stdout) as { items: Array<{ predicate: string; subject: { name: string }; object: { name: string } }> }).items;
+    assert.deepEqual((await rel(['--predicate', 'MARRY'])).map((r) => r.subject.name), ['Pierre Curie'], 'a predicate in any case');
+    assert.deepEqual((await rel(['--entity', String(marie), '--sort', 'predicate'])).map((r) => r.predicate), ['marry', 'work at'], '--entity: either side');
+    const directed = await run(['paths', '--directed', 'Marie Curie', 'Pierre Curie']);
+    assert.equal(directed.stdout, 'no path\n', 'Pierre married Marie: no relation leads from Marie to Pierre');
+    assert.match((await run(['paths', 'Marie Curie', 'Pierre Curie'])).stdout, /Marie Curie -\[marry\]- Pierre Curie/);
+    const blank = await run(['search', '   ']);
+    assert.equal(blank.code, 2, blank.stderr);
+    assert.match(blank.stderr, /the query text is blank[\s\S]*ERR_QUERY_INVALID/);
     // a descending sort is `-field`, even `-confidence` (no global option takes it for its own `-c`)
     for (const what of ['entities', 'relations']) {
       const sorted = await run([what, '--sort', '-confidence', '--size', '100', '--json']);

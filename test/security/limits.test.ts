@@ -145,6 +145,9 @@ describe('security 4: size limits on every input', function () {
       await assert.rejects(h.node.transport.request(h.node.transport.subject('query.search'), SearchRequest, { text: 'fine', k: 101 }, SearchReply), isCode('ERR_QUERY_LIMIT'));
       const ok = await h.node.transport.request(h.node.transport.subject('query.search'), SearchRequest, { text: 'fine', k: 100 }, SearchReply);
       assert.ok(Array.isArray(ok.results), 'k = 100 is allowed');
+      // nothing to search for: blank text, a vector of zeros (no direction: every distance the same)
+      await assert.rejects(search({ text: ' \t\n ' }), (e: unknown) => isCode('ERR_QUERY_INVALID')(e) && /blank/.test((e as Error).message));
+      await assert.rejects(search({ vector: new Array(h.config.embed.dimension).fill(0) }), (e: unknown) => isCode('ERR_QUERY_INVALID')(e) && /all zeros/.test((e as Error).message));
     });
 
     it('knowledge queries: size over 100, a page past the deepest offset, maxDepth over 6, more than 100 ids, names over 256 characters', async () => {

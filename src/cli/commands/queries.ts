@@ -61,16 +61,16 @@ function entitiesText(items: Entity[], attributes: boolean, relations: boolean):
 export function registerQueries(program: Command): void {
   program.command('entities')
     .description('entities found in the documents (asks docflow.query.entities)')
-    .argument('[name]', 'case-insensitive substring of the name')
+    .argument('[name...]', 'case-insensitive substring of the name (its words may go unquoted)')
     .option('--type <type>', 'person | place | organization | term')
     .option('--confidence-min <x>', 'least confidence, 0..1')
     .option('--sort <field>', 'name, type, confidence, mentions, documents, id; - in front for descending')
     .option('--page <n>').option('--size <n>', 'at most 100')
     .option('--relations', 'include each entity\'s relations').option('--attributes', 'include attributes')
     .option('--json', 'print the raw reply')
-    .action(async (name: string | undefined, o: Record<string, string | boolean | undefined>, cmd: Command) => {
+    .action(async (words: string[], o: Record<string, string | boolean | undefined>, cmd: Command) => {
       const reply = await ask(cmd, 'entities', defined({
-        name, type: o['type'], confidenceMin: num(o['confidenceMin'] as string, 'confidence-min'), sort: o['sort'],
+        name: words.length > 0 ? words.join(' ') : undefined, type: o['type'], confidenceMin: num(o['confidenceMin'] as string, 'confidence-min'), sort: o['sort'],
         page: int(o['page'] as string, 'page'), size: int(o['size'] as string, 'size'),
         includeRelations: o['relations'] ? true : undefined, includeAttributes: o['attributes'] ? true : undefined,
       }), EntitiesReply);
@@ -79,12 +79,12 @@ export function registerQueries(program: Command): void {
     });
   program.command('relations')
     .description('relations between entities (asks docflow.query.relations)')
-    .option('--subject <id>').option('--object <id>').option('--predicate <verb>')
+    .option('--subject <id>').option('--object <id>').option('--entity <id>', 'either side').option('--predicate <verb>')
     .option('--confidence-min <x>').option('--sort <field>', 'confidence, predicate, subject, object, id').option('--page <n>').option('--size <n>')
     .option('--json', 'print the raw reply')
     .action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
       const reply = await ask(cmd, 'relations', defined({
-        subjectId: int(o['subject'] as string, 'subject'), objectId: int(o['object'] as string, 'object'), predicate: o['predicate'],
+        subjectId: int(o['subject'] as string, 'subject'), objectId: int(o['object'] as string, 'object'), entityId: int(o['entity'] as string, 'entity'), predicate: o['predicate'],
         confidenceMin: num(o['confidenceMin'] as string, 'confidence-min'), sort: o['sort'], page: int(o['page'] as string, 'page'), size: int(o['size'] as string, 'size'),
       }), RelationsReply);
       const items = reply['items'] as Array<{ subject: Entity; predicate: string; object: Entity; confidence: number }>;
@@ -94,10 +94,11 @@ export function registerQueries(program: Command): void {
     .description('paths between two entities through their relations, best first (asks docflow.query.paths)')
     .argument('<from>', 'entity id or exact name').argument('<to>', 'entity id or exact name')
     .option('--max-depth <n>', 'at most 6', '3').option('--limit <n>', 'paths', '10')
+    .option('--directed', 'follow relations from subject to object only')
     .option('--json', 'print the raw reply')
     .action(async (from: string, to: string, o: Record<string, string | boolean | undefined>, cmd: Command) => {
       const id = (v: string) => (/^\d+$/.test(v) ? Number(v) : v);
-      const reply = await ask(cmd, 'paths', { from: id(from), to: id(to), maxDepth: int(o['maxDepth'] as string, 'max-depth'), limit: int(o['limit'] as string, 'limit') }, PathsReply);
+      const reply = await ask(cmd, 'paths', { from: id(from), to: id(to), maxDepth: int(o['maxDepth'] as string, 'max-depth'), limit: int(o['limit'] as string, 'limit'), ...(o['directed'] ? { directed: true } : {}) }, PathsReply);
       const paths = reply['paths'] as Array<{ entities: Entity[]; predicates: string[]; confidence: number }>;
       print(o['json'] as boolean, reply, () => (paths.length === 0 ? 'no path\n' : paths.map((p) => `${p.confidence.toFixed(3)}  ${p.entities.map((e, i) => (i === 0 ? e.name : `-[${p.predicates[i - 1]}]- ${e.name}`)).join(' ')}`).join('\n') + '\n'));
     });
