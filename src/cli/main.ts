@@ -52,3 +52,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 const code = await main(process.argv);
 process.exitCode = code;
+// A command that failed has said why; a handle it left open (a connection an error cut short) must
+// not keep the process from exiting. (stderr and stdout writes are synchronous on Linux pipes and files.)
+if (code !== EXIT.OK) setTimeout(() => process.exit(code), 2_000).unref();

@@ -15,7 +15,9 @@ const CollectionName = T.String({ pattern: COLLECTION_PATTERN });
 export const DOC_ID_PATTERN = '^[A-Za-z0-9_-]{1,128}$';
 const Iso = T.String({ maxLength: 40, description: 'ISO-8601 timestamp' });
 const MetaValue = T.Union([T.String({ maxLength: 4096 }), T.Number(), T.Boolean()]);
-export const Metadata = T.Record(T.String({ maxLength: 128 }), MetaValue);
+/** A metadata key: what search's `where` can filter on (never an operator of Chroma's, such as `$or` or `#document`). */
+export const METADATA_KEY_PATTERN = '^[A-Za-z0-9_.-]{1,128}$';
+export const Metadata = T.Record(T.String({ pattern: METADATA_KEY_PATTERN }), MetaValue);
 export const Priority = T.Union([T.Literal('critical'), T.Literal('high'), T.Literal('normal'), T.Literal('low')]);
 /** A stage: the contract's `load`, `extract`, `split`, `embed`, `index`, and any stage added later. */
 export const StageName = T.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' });

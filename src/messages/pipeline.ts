@@ -5,7 +5,7 @@
  */
 import { Type as T } from '@sinclair/typebox';
 import { defineKind, type MessageOf } from './kind.js';
-import { COLLECTION_PATTERN, DOC_ID_PATTERN, Metadata, Priority } from './index.js';
+import { COLLECTION_PATTERN, DOC_ID_PATTERN, METADATA_KEY_PATTERN, Metadata, Priority } from './index.js';
 
 const Iso = T.String({ maxLength: 40 });
 
@@ -107,7 +107,7 @@ export const SearchRequest = defineKind(
       text: T.Optional(T.String({ minLength: 1, maxLength: 100_000 })),
       vector: T.Optional(T.Array(T.Number(), { minItems: 1, maxItems: 65_536 })),
       k: T.Optional(T.Integer({ minimum: 1 })),
-      where: T.Optional(T.Record(T.String({ pattern: '^[A-Za-z0-9_.-]{1,128}$' }), WhereValue, { maxProperties: 32 })),
+      where: T.Optional(T.Record(T.String({ pattern: METADATA_KEY_PATTERN }), WhereValue, { maxProperties: 32 })),
       collection: T.Optional(T.String({ pattern: COLLECTION_PATTERN })),
     },
     { additionalProperties: false },

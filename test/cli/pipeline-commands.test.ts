@@ -59,15 +59,16 @@ describe('docflow ingest, search, entities, dlq against a running pipeline', fun
 
   it('--meta may come before the paths; a bad argument exits 2 saying what is wrong', async () => {
     writeFileSync(join(docs, 'badgers.txt'), 'Badgers dig setts under old woodland.\n');
-    const r = await run(['ingest', '--meta', 'team=mammals', '--meta', 'year=2024', join(docs, 'badgers.txt')]);
+    const r = await run(['ingest', '--meta', 'team=mammals', '--meta', 'year=2024', '--meta', 'code=007', join(docs, 'badgers.txt')]);
     assert.equal(r.code, 0, r.stderr);
     const s = await run(['search', '--json', '--where', '{"team":"mammals"}', 'badgers', 'setts']);
     assert.equal(s.code, 0, s.stderr);
     const hits = (JSON.parse(s.stdout) as { results: Array<{ metadata: Record<string, unknown> }> }).results;
-    assert.deepEqual(hits.map((h) => [h.metadata['team'], h.metadata['year']]), [['mammals', 2024]]);
+    assert.deepEqual(hits.map((h) => [h.metadata['team'], h.metadata['year'], h.metadata['code']]), [['mammals', 2024, '007']], 'a number only when it reads back the same');
     for (const [args, says] of [
       [['ingest', '--collection', 'bad name', join(docs, 'badgers.txt')], /--collection must be 1-63 of/],
       [['ingest', '--idle-timeout-ms', 'soon', join(docs, 'badgers.txt')], /--idle-timeout-ms must be a positive whole number/],
+      [['ingest', '--meta', 'ünï=1', join(docs, 'badgers.txt')], /--meta key "ünï" must be 1-128 of/],
       [['entities', '--size', '0'], /ERR_QUERY_INVALID[\s\S]*\/size: /],
       [['relations', '--subject', '99999999999999999999'], /ERR_QUERY_INVALID/],
       [['entities', '--sort', 'password'], /ERR_QUERY_SORT/],

@@ -15,7 +15,8 @@ const COMPRESS = [true, false, undefined];
 const str = (maxLength: number, minLength = 0) => fc.string({ unit: 'binary', minLength, maxLength });
 // Finite numbers without -0 (JSON has no -0, NaN or Infinity, and neither do our schemas).
 const num = fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => (x === 0 ? 0 : x));
-const key = str(20).filter((k) => k !== '__proto__');
+// metadata keys and collections as their schemas allow (what search can filter on and name)
+const key = fc.stringMatching(/^[A-Za-z0-9_.-]{1,20}$/).filter((k) => k !== '__proto__');
 const metadata = fc.dictionary(key, fc.oneof(str(40), num, fc.integer(), fc.boolean()), { maxKeys: 6, noNullPrototype: true });
 const bytes = fc.uint8Array({ maxLength: 600 }).map((a) => Buffer.from(a));
 
@@ -28,7 +29,7 @@ const ingest: fc.Arbitrary<IngestMessage> = fc
         mime: str(40),
         metadata,
         priority: fc.constantFrom('critical', 'high', 'normal', 'low'),
-        collection: str(20, 1),
+        collection: fc.stringMatching(/^[A-Za-z0-9_-]{1,20}$/),
       },
       { requiredKeys: [], noNullPrototype: true },
     ),

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DocflowError } from '../../errors/index.js';
 import { expandPaths } from '../../client/files.js';
 import { IngestRun, type RunFigures } from '../../client/ingest-run.js';
-import { BRANCH_STAGES, COLLECTION_PATTERN } from '../../messages/index.js';
+import { BRANCH_STAGES, COLLECTION_PATTERN, METADATA_KEY_PATTERN } from '../../messages/index.js';
 import { commandConfig, connectClient, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit.js';
 import { bytes, duration } from '../format.js';
@@ -37,6 +37,7 @@ export function registerIngest(program: Command): void {
       if (all.collection !== undefined && !new RegExp(COLLECTION_PATTERN).test(all.collection)) throw new DocflowError('ERR_USAGE', `--collection must be 1-63 of A-Z a-z 0-9 _ - (got "${all.collection}"), as search takes it`);
       const idle = Number(all.idleTimeoutMs);
       if (!Number.isSafeInteger(idle) || idle < 1) throw new DocflowError('ERR_USAGE', `--idle-timeout-ms must be a positive whole number of milliseconds (got "${all.idleTimeoutMs}")`);
+      const metadata = all.meta?.length ? parseMeta(all.meta) : undefined; // before connecting: a bad pair must not leave a connection open
       const files = await expandPaths(paths, { all: all.all ?? false });
       const sized = await Promise.all(files.map(async (path) => ({ path, size: (await stat(path)).size })));
       const transport = await connectClient(config);
@@ -46,7 +47,7 @@ export function registerIngest(program: Command): void {
       const run = new IngestRun(transport, {
         ...(all.collection ? { collection: all.collection } : {}),
         ...(all.priority ? { priority: all.priority } : {}),
-        ...(all.meta?.length ? { metadata: parseMeta(all.meta) } : {}),
+        ...(metadata ? { metadata } : {}),
       });
       let stalled = false;
       // Progress is redrawn on this tick, not per result: figures() walks every document of the run.
@@ -100,8 +101,10 @@ function parseMeta(items: string[]): Record<string, string | number | boolean> {
     const i = item.indexOf('=');
     if (i <= 0) throw new DocflowError('ERR_USAGE', `--meta takes key=value (got "${item}")`);
     const key = item.slice(0, i);
+    if (!new RegExp(METADATA_KEY_PATTERN).test(key)) throw new DocflowError('ERR_USAGE', `--meta key "${key}" must be 1-128 of A-Z a-z 0-9 _ . - (what search's --where can filter on)`);
     const raw = item.slice(i + 1);
-    out[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw;
+    // a number only when it reads back the same: "007", "1e2" and digits past 2^53 stay text
+    out[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && String(Number(raw)) === raw ? Number(raw) : raw;
   }
   return out;
 }

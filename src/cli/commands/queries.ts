@@ -84,7 +84,9 @@ export function registerQueries(program: Command): void {
     .option('--json', 'print the raw reply')
     .action(async (o: Record<string, string | boolean | undefined>, cmd: Command) => {
       const reply = await ask(cmd, 'relations', defined({
-        subjectId: int(o['subject'] as string, 'subject'), objectId: int(o['object'] as string, 'object'), entityId: int(o['entity'] as string, 'entity'), predicate: o['predicate'],
+        subjectId: int(o['subject'] as string, 'subject'), objectId: int(o['object'] as string, 'object'), entityId: int(o['entity'] as string, 'entity'),
+        // the knowledge stage writes predicates in lower case (lemmas): typed in any case, one is found
+        predicate: typeof o['predicate'] === 'string' ? o['predicate'].toLowerCase() : undefined,
         confidenceMin: num(o['confidenceMin'] as string, 'confidence-min'), sort: o['sort'], page: int(o['page'] as string, 'page'), size: int(o['size'] as string, 'size'),
       }), RelationsReply);
       const items = reply['items'] as Array<{ subject: Entity; predicate: string; object: Entity; confidence: number }>;

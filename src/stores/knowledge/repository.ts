@@ -117,8 +117,7 @@ FROM entities e ${filter} ${orderBy(sort, ENTITY_COLUMNS, 'e.id')} LIMIT ${p.add
       const e = p.add(q.entityId);
       conditions.push(`(r.subject_id = ${e} OR r.object_id = ${e})`);
     }
-    // predicates are stored lower-case (the verb's lemma): a query in any case finds them
-    if (q.predicate !== undefined) conditions.push(`r.predicate = ${p.add(q.predicate.toLowerCase())}`);
+    if (q.predicate !== undefined) conditions.push(`r.predicate = ${p.add(q.predicate)}`);
     if (q.confidenceMin !== undefined) conditions.push(`r.confidence >= ${p.add(q.confidenceMin)}`);
     const filter = where(conditions);
     const from = 'FROM relations r JOIN entities s ON s.id = r.subject_id JOIN entities o ON o.id = r.object_id';
