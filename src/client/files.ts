@@ -25,7 +25,12 @@ export async function expandPaths(paths: readonly string[], opts: { all?: boolea
       ? (opts.all ? '**/*' : `**/*.{${DOCUMENT_EXTENSIONS.join(',')}}`)
       : p;
     const found = await glob(pattern, { cwd: st?.isDirectory() ? abs : cwd, absolute: true, onlyFiles: true, dot: false, followSymbolicLinks: true, caseSensitiveMatch: false });
-    if (found.length === 0) throw new DocflowError('ERR_LOAD_NOT_FOUND', `no documents found at ${p}`);
+    if (found.length === 0) {
+      const why = st?.isDirectory()
+        ? (opts.all ? 'the directory holds no file' : `the directory holds no file of a document type (${DOCUMENT_EXTENSIONS.join(', ')}); --all takes every file`)
+        : 'no such file or directory, and no file matches it as a glob';
+      throw new DocflowError('ERR_LOAD_NOT_FOUND', `no documents found at ${p}: ${why}`);
+    }
     for (const f of found) out.add(resolve(f));
   }
   return [...out].sort();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PACKAGE_ROOT } from '../../src/config/load.js';
@@ -67,12 +67,22 @@ describe('docflow command line', function () {
       [['dlq', 'replay', '12', 'abc'], /not a sequence: abc \(the numbers in the first column of `docflow dlq list`\)/],
       [['dlq', 'replay'], /name the sequences to replay, or use --all/],
       [['worker', '--stages', 'load,lode'], /--stages: unknown stage\(s\) lode/],
+      [['dlq', 'list', '--limit', 'all'], /--limit must be a positive whole number/],
     ] as const) {
       const r = await run([...args]);
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
       assert.match(r.stderr, says);
       assert.match(r.stderr, /\(ERR_USAGE\) see the command's --help/);
     }
+  });
+
+  it('ingest of a directory without documents says why and what to do', async () => {
+    const empty = join(data, 'no-docs');
+    mkdirSync(empty, { recursive: true });
+    writeFileSync(join(empty, 'notes.xyz'), 'not a document type');
+    const r = await run(['ingest', empty]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /no documents found at .*no-docs: the directory holds no file of a document type \(.*\); --all takes every file/);
   });
 
   it('exits 3 with what to do when docflow is not running', async () => {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ALL_STAGES } from '../../pipeline/stages.js';
 import { DocflowError } from '../../errors/index.js';
 import { listDeadLetters, replayDeadLetter } from '../../client/dlq.js';
 import { commandConfig, connectClient, type GlobalOptions } from '../context.js';
@@ -15,12 +16,18 @@ export function registerDlq(program: Command): void {
     .option('--json', 'print JSON (without the original bodies)')
     .action(async (opts: { stage?: string; limit: string; json?: boolean }, cmd: Command) => {
       const config = commandConfig(cmd.optsWithGlobals<GlobalOptions>());
+      const limit = Number(opts.limit);
+      if (!Number.isSafeInteger(limit) || limit < 1) throw new DocflowError('ERR_USAGE', `--limit must be a positive whole number (got "${opts.limit}")`);
       const t = await connectClient(config);
       try {
-        const entries = await listDeadLetters(t, { ...(opts.stage ? { stage: opts.stage } : {}), limit: Number(opts.limit) });
+        const entries = await listDeadLetters(t, { ...(opts.stage ? { stage: opts.stage } : {}), limit });
         if (opts.json) {
           process.stdout.write(`${JSON.stringify(entries.map(({ original: _o, ...e }) => ({ ...e, originalBytes: _o.byteLength })), null, 2)}\n`);
-        } else if (entries.length === 0) process.stdout.write('no dead letters\n');
+        } else if (entries.length === 0) {
+          // a typo finds nothing too: say so when the stage is not one docflow runs
+          const unknown = opts.stage !== undefined && !(ALL_STAGES as readonly string[]).includes(opts.stage);
+          process.stdout.write(`no dead letters${unknown ? ` (note: "${opts.stage}" is not one of docflow's stages: ${ALL_STAGES.join(', ')})` : ''}\n`);
+        }
         else {
           process.stdout.write(`${table([['seq', 'stage', 'document', 'attempts', 'error'], ...entries.map((e) => [String(e.seq), e.stage, e.docId ?? '-', String(e.attempt), `${e.error.code}: ${e.error.message.replace(/\s+/g, ' ').slice(0, 120)}`])])}\n`);
           process.stdout.write('replay one after a fix with `docflow dlq replay <seq>`\n');
