@@ -1,4 +1,5 @@
 import type { Actor } from '../../src/actor/types.js';
+import { toDocflowError, type ErrorInfo } from '../../src/errors/index.js';
 import type { EmbeddedMessage } from '../../src/messages/pipeline.js';
 import { unpackVectors } from '../embed/embed.actor.js';
 
@@ -18,6 +19,8 @@ export interface DocumentRecorder {
     timings: Record<string, number>; metadata: Record<string, MetaValue>; embedModel: string;
     chunks: Array<{ id: string; index: number; text: string; start: number; end: number; headingPath: string[]; page?: number | undefined; size: number }>;
   }): Promise<unknown>;
+  /** Record that indexing the document failed (it is no longer `indexed`, whatever its content). */
+  recordFailed(id: string, error: ErrorInfo, attempts: number): Promise<unknown>;
 }
 
 export interface IndexActorOptions {
@@ -64,18 +67,27 @@ export function createIndexActor(opts: IndexActorOptions): Actor<EmbeddedMessage
       // of Chroma is skipped then. Load looked the document up already (`known`); a message without
       // that field (another producer) is scanned.
       const seenBefore = (ctx.attempt ?? 1) > 1 || msg.known !== false;
-      if (seenBefore) await opts.index.deleteWhereDoc(collection, msg.docId, []);
-      if (records.length > 0) await opts.index.upsert(collection, records);
-      // moved from another collection: it leaves that one (same embedder, so the same model and dimension)
-      if (msg.previousCollection !== undefined && msg.previousCollection !== msg.collection) {
-        await opts.index.deleteWhereDoc(opts.index.collectionName(msg.previousCollection, msg.model, msg.dimension), msg.docId, []);
+      let deleted = false;
+      try {
+        if (seenBefore) deleted = (await opts.index.deleteWhereDoc(collection, msg.docId, []), true);
+        if (records.length > 0) await opts.index.upsert(collection, records);
+        // moved from another collection: it leaves that one (same embedder, so the same model and dimension)
+        if (msg.previousCollection !== undefined && msg.previousCollection !== msg.collection) {
+          await opts.index.deleteWhereDoc(opts.index.collectionName(msg.previousCollection, msg.model, msg.dimension), msg.docId, []);
+        }
+        const timings = { ...msg.timings, index: performance.now() - started };
+        await opts.documents.recordIndexed({
+          id: msg.docId, collection: msg.collection, source: msg.source, mime: msg.mime, format: msg.format, contentHash: msg.contentHash, bytes: msg.bytes,
+          attempts: ctx.attempt ?? 1, timings, metadata: msg.metadata, embedModel: msg.model,
+          chunks: msg.chunks.map((c, i) => ({ id: ids[i]!, index: c.index, text: c.text, start: c.start, end: c.end, headingPath: c.headingPath, page: c.page, size: c.size })),
+        });
+      } catch (err) {
+        // Its old vectors are gone: PostgreSQL must not go on saying `indexed`, or a re-ingest of the
+        // old version would end `unchanged` and leave it unsearchable. A retry that succeeds records
+        // it indexed again. (Best effort: a PostgreSQL that is down holds the message for a retry anyway.)
+        if (deleted) await opts.documents.recordFailed(msg.docId, toDocflowError(err).toInfo(), ctx.attempt ?? 1).catch(() => undefined);
+        throw err;
       }
-      const timings = { ...msg.timings, index: performance.now() - started };
-      await opts.documents.recordIndexed({
-        id: msg.docId, collection: msg.collection, source: msg.source, mime: msg.mime, format: msg.format, contentHash: msg.contentHash, bytes: msg.bytes,
-        attempts: ctx.attempt ?? 1, timings, metadata: msg.metadata, embedModel: msg.model,
-        chunks: msg.chunks.map((c, i) => ({ id: ids[i]!, index: c.index, text: c.text, start: c.start, end: c.end, headingPath: c.headingPath, page: c.page, size: c.size })),
-      });
       await opts.onIndexed?.(msg.collection);
       if (msg.previousCollection !== undefined && msg.previousCollection !== msg.collection) await opts.onIndexed?.(msg.previousCollection);
       ctx.emit({ type: 'result', status: 'indexed', chunks: msg.chunks.length, msgId: `res:${msg.docId}:terminal:${msg.ingestSeq}` });

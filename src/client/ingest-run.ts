@@ -86,8 +86,9 @@ export interface IngestRunOptions {
   onResult?: (doc: DocProgress, r: ResultMessage) => void;
   /**
    * Whether an indexed document also waits for the branches split fed it to (announced on split's
-   * `stage` result: `knowledge`), each with its `stage` result or a `failed` one (which makes the
-   * document failed), so that when the run ends its entities and relations are queryable too.
+   * `stage` result: `knowledge`), each with its `stage` result (one that carries an `error`, or an
+   * older deployment's `failed`, makes the document failed), so that when the run ends its entities
+   * and relations are queryable too.
    * @defaultValue true
    */
   waitForBranches?: boolean;

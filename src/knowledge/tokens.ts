@@ -31,14 +31,17 @@ const LEXICON = (nlp.model() as { one: { lexicon: Record<string, string | string
 
 /**
  * compromise tags any acronym it does not know as an organisation (`API`, `HTTP`, `REPL`), which in
- * technical text is most of them. Only the ones its lexicon knows as organisations (`NASA`, `IBM`)
- * keep that tag; the others are plain nouns, so a recurring one can still be a term.
+ * technical text is most of them. Only the ones its lexicon knows as organisations (`NASA`, `IBM`),
+ * and those inside a longer organisation's name (`ACME Corp`: dropping it would leave `Corp`), keep
+ * that tag; the others are plain nouns, so a recurring one can still be a term.
  */
-function tagsOf(t: CompromiseTerm): ReadonlySet<string> {
+function tagsOf(terms: readonly CompromiseTerm[], i: number): ReadonlySet<string> {
+  const t = terms[i]!;
   const tags = t.tags ?? NO_TAGS;
   if (!tags.has('Acronym') || !tags.has('Organization')) return tags;
   const known = LEXICON[t.normal || t.text.toLowerCase()];
   if (known === 'Organization' || (Array.isArray(known) && known.includes('Organization'))) return tags;
+  if ([terms[i - 1], terms[i + 1]].some((n) => n?.tags?.has('Organization') && !n.tags.has('Acronym'))) return tags;
   const plain = new Set(tags);
   plain.delete('Organization');
   return plain;
@@ -54,10 +57,10 @@ export function tokenize(text: string): Sentence[] {
   const sentences: Sentence[] = [];
   for (const terms of doc.docs as unknown as CompromiseTerm[][]) {
     const sentence: Token[] = [];
-    for (const t of terms) {
-      if (t.text === '') continue;
-      sentence.push({ text: t.text, normal: t.normal || t.text.toLowerCase(), root: t.root || undefined, post: t.post ?? '', tags: tagsOf(t) });
-    }
+    terms.forEach((t, i) => {
+      if (t.text === '') return;
+      sentence.push({ text: t.text, normal: t.normal || t.text.toLowerCase(), root: t.root || undefined, post: t.post ?? '', tags: tagsOf(terms, i) });
+    });
     if (sentence.length > 0) sentences.push(sentence);
   }
   return sentences;

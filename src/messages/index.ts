@@ -17,7 +17,8 @@ const Iso = T.String({ maxLength: 40, description: 'ISO-8601 timestamp' });
 const MetaValue = T.Union([T.String({ maxLength: 4096 }), T.Number(), T.Boolean()]);
 /** A metadata key: what search's `where` can filter on (never an operator of Chroma's, such as `$or` or `#document`). */
 export const METADATA_KEY_PATTERN = '^[A-Za-z0-9_.-]{1,128}$';
-export const Metadata = T.Record(T.String({ pattern: METADATA_KEY_PATTERN }), MetaValue);
+// additionalProperties: false, or a key outside the pattern would pass unchecked, value and all (patternProperties)
+export const Metadata = T.Record(T.String({ pattern: METADATA_KEY_PATTERN }), MetaValue, { additionalProperties: false });
 export const Priority = T.Union([T.Literal('critical'), T.Literal('high'), T.Literal('normal'), T.Literal('low')]);
 /** A stage: the contract's `load`, `extract`, `split`, `embed`, `index`, and any stage added later. */
 export const StageName = T.String({ pattern: '^[a-z][a-z0-9-]{0,31}$' });

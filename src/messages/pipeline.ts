@@ -107,7 +107,7 @@ export const SearchRequest = defineKind(
       text: T.Optional(T.String({ minLength: 1, maxLength: 100_000 })),
       vector: T.Optional(T.Array(T.Number(), { minItems: 1, maxItems: 65_536 })),
       k: T.Optional(T.Integer({ minimum: 1 })),
-      where: T.Optional(T.Record(T.String({ pattern: METADATA_KEY_PATTERN }), WhereValue, { maxProperties: 32 })),
+      where: T.Optional(T.Record(T.String({ pattern: METADATA_KEY_PATTERN }), WhereValue, { maxProperties: 32, additionalProperties: false })),
       collection: T.Optional(T.String({ pattern: COLLECTION_PATTERN })),
     },
     { additionalProperties: false },

@@ -33,8 +33,15 @@ export function loadStage(actor: Actor<IngestMessage, LoadedMessage[]>, subject:
     name: 'load', consumer: 'load', stream: 'INGEST', input: Ingest, output: Loaded, actor,
     route: toNext<LoadedMessage>(subject, 'extract'),
     docId: (input) => (input ? deriveDocId(input).docId : undefined),
-    // an ingest message that breaks its schema still names its document when it has an `id`
-    docIdOfInvalid: (value) => (typeof value['id'] === 'string' ? deriveDocId({ id: value['id'] }).docId : undefined),
+    // an ingest message that breaks its schema still names its document: by its `id`, or derived
+    // from its `uri` or `text` as a client derives it to follow the results
+    docIdOfInvalid: (value) => {
+      const [id, uri, text] = [value['id'], value['uri'], value['text']];
+      if (typeof id === 'string') return deriveDocId({ id }).docId;
+      if (id !== undefined) return undefined;
+      if (typeof uri === 'string') return deriveDocId({ uri }).docId;
+      return typeof text === 'string' ? deriveDocId({ text }).docId : undefined;
+    },
   };
 }
 

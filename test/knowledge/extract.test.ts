@@ -95,18 +95,22 @@ describe('knowledge: extraction', function () {
 
   it('tells lines of code from prose by their shape', () => {
     const code = ['>>> import csv', '...     print(row)', '...', 'def greet(name):', '    return name', 'try:', 'else:', '    finally:', 'class C(ABC):', 'import _thread',
+      'class argparse.Namespace', '    raise ValueError("bad")', '    yield item', 'return', 'import os, sys', 'import numpy as np', '    except KeyError as e:', 'async def main():',
       'from contextlib import contextmanager', '    for i in range(3):', 'with open(path) as f:', '@contextmanager', 'node.op = ast.USub()',
       "    body=Compare(", 'aifc.open(file, mode=None)', 'callable(obj)'];
     const prose = ['If the file is missing, open() raises OSError.', 'The value x = 1 is the default.', 'Marie Curie was born in Warsaw.',
-      'Returns a list: the items in order.', 'for example, the csv module reads it.', 'Removes usage of execfile(). The argument is wrapped.', 'See also:', ''];
+      'Returns a list: the items in order.', 'for example, the csv module reads it.', 'Removes usage of execfile(). The argument is wrapped.', 'See also:', '',
+      // lines of hard-wrapped prose (PDF, plain text) that start with a keyword
+      'except Marie Curie, who stayed in Paris', 'return to Warsaw, where she was born', 'class of 1903 included Pierre Curie and',
+      'raise funds for the Radium Institute in Paris', 'yield of radium that the ore gave', 'with Albert Einstein and Niels Bohr:', 'import duties on pitchblende rose'];
     assert.deepEqual(code.filter((l) => !isCodeLine(l)), [], 'code taken for prose');
     assert.deepEqual(prose.filter((l) => isCodeLine(l)), [], 'prose taken for code');
   });
 
   it('an acronym is an organisation only when the tagger\'s lexicon knows it as one; another that recurs is a term', () => {
-    const doc = [{ id: 'a', text: 'NASA and IBM built the API. The API speaks HTTP. The REPL prints it.' }];
+    const doc = [{ id: 'a', text: 'NASA and IBM built the API. The API speaks HTTP. The REPL prints it. ACME Corporation sold it.' }];
     const got = extractKnowledge(doc).entities.map((e) => [e.name, e.type]);
-    assert.deepEqual(got.filter(([, type]) => type === 'organization'), [['NASA', 'organization'], ['IBM', 'organization']]);
+    assert.deepEqual(got.filter(([, type]) => type === 'organization'), [['NASA', 'organization'], ['IBM', 'organization'], ['ACME Corporation', 'organization']], 'an acronym in a longer name keeps it whole');
     assert.ok(got.some(([name, type]) => name === 'API' && type === 'term'), JSON.stringify(got));
   });
 

@@ -92,7 +92,8 @@ describe('bad input through the whole pipeline: each ends failed with its code, 
     await h.node.transport.publishRaw(h.node.transport.subject('ingest'), new Uint8Array([0x81, 0xc1, 0x00]), { 'Content-Type': 'application/msgpack' });
     await h.node.transport.publishRaw(h.node.transport.subject('ingest'), new TextEncoder().encode('{"text": 12}'), { 'Content-Type': 'application/json' });
     // Messages that break the schema but name their document: a `failed` result under that id (or the safe one).
-    for (const body of ['{"id": "schema-named", "text": "x", "colour": "red"}', '{"id": "not a/valid id", "text": 12}']) {
+    for (const body of ['{"id": "schema-named", "text": "x", "colour": "red"}', '{"id": "not a/valid id", "text": 12}', '{"id": "bad-meta-key", "text": "x", "metadata": {"a b": {"nested": 1}}}',
+      '{"text": "named by its content", "collection": "team docs"}']) {
       await h.node.transport.publishRaw(h.node.transport.subject('ingest'), new TextEncoder().encode(body), { 'Content-Type': 'application/json' });
     }
 
@@ -114,7 +115,7 @@ describe('bad input through the whole pipeline: each ends failed with its code, 
 
   it('each bad document, and each undecodable message, is in the dead-letter stream with the reason', async () => {
     const t = h.node.transport;
-    await waitFor('dead letters', async () => (await readStream(t, 'DLQ', DeadLetter)).length >= expected.size + 4);
+    await waitFor('dead letters', async () => (await readStream(t, 'DLQ', DeadLetter)).length >= expected.size + 6);
     const dl = (await readStream(t, 'DLQ', DeadLetter)).map((m) => m.message);
     for (const [docId, e] of expected) {
       const entry = dl.find((m) => m.docId === docId);
@@ -125,7 +126,8 @@ describe('bad input through the whole pipeline: each ends failed with its code, 
     }
     const undecodable = dl.filter((m) => m.docId === undefined);
     assert.deepEqual(undecodable.map((m) => m.error.code).sort(), ['ERR_CODEC_MSGPACK', 'ERR_CODEC_SCHEMA']);
-    const named = [['schema-named', 'schema-named'], ['not a/valid id', deriveDocId({ id: 'not a/valid id' }).docId]] as const;
+    const named = [['schema-named', 'schema-named'], ['not a/valid id', deriveDocId({ id: 'not a/valid id' }).docId], ['bad-meta-key', 'bad-meta-key'],
+      ['(derived from its text)', deriveDocId({ text: 'named by its content' }).docId]] as const;
     for (const [id, docId] of named) {
       assert.deepEqual(dl.filter((m) => m.docId === docId).map((m) => [m.stage, m.error.code]), [['load', 'ERR_CODEC_SCHEMA']], `the dead letter of ${id} names its document`);
       const results = (await readStream(t, 'RESULTS', Result)).filter((m) => m.message.docId === docId).map((m) => m.message);

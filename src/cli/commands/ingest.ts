@@ -104,7 +104,7 @@ function parseMeta(items: string[]): Record<string, string | number | boolean> {
     if (!new RegExp(METADATA_KEY_PATTERN).test(key)) throw new DocflowError('ERR_USAGE', `--meta key "${key}" must be 1-128 of A-Z a-z 0-9 _ . - (what search's --where can filter on)`);
     const raw = item.slice(i + 1);
     // a number only when it reads back the same: "007", "1e2" and digits past 2^53 stay text
-    out[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && String(Number(raw)) === raw ? Number(raw) : raw;
+    out[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) && String(Number(raw)) === raw ? Number(raw) : raw;
   }
   return out;
 }
