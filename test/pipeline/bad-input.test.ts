@@ -32,7 +32,7 @@ describe('bad input through the whole pipeline: each ends failed with its code, 
 
   before(async () => {
     // The real extractor on a worker pool with a short task timeout, plus one marker that hangs it.
-    pool = new WorkerPool({ filename: new URL('../fixtures/workers/hanging-extract-worker.js', import.meta.url), name: 'extract', threads: 1, taskTimeoutMs: 4_000, maxQueue: 64 }); // the stage's credit bounds the work
+    pool = new WorkerPool({ filename: new URL('../fixtures/workers/hanging-extract-worker.js', import.meta.url), name: 'extract', threads: 1, taskTimeoutMs: 8_000, maxQueue: 64 }); // the stage's credit bounds the work; 8 s: a good page's first extraction loads the parsers, slow on a loaded machine
     h = await startPipeline({
       roots: [HTML],
       pipeline: ['load', 'split', 'embed', 'index'],
