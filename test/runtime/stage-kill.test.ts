@@ -59,7 +59,11 @@ describe('a stage process killed with SIGKILL (real nats-server)', function () {
       await sleep(delay);
       stage.kill();
     }
-    await waitFor(`${n - 1} outputs and 1 dead letter`, async () => (await streamCount(t, 'OUT')) === n - 1 && (await streamCount(t, 'DLQ')) === 1, 90_000, 200);
+    await waitFor(`${n - 1} outputs and 1 dead letter`, async () => (await streamCount(t, 'OUT')) === n - 1 && (await streamCount(t, 'DLQ')) === 1, 90_000, 200).catch(async (err: Error) => {
+      // say what there was instead (a loaded clean-clone run timed out here once): which documents were dead-lettered, after how many deliveries
+      const dead = (await readStream(t, 'DLQ', DeadLetter)).map((d) => `${d.message.docId} ${d.message.error.code} after ${d.message.attempt}`);
+      throw new Error(`${err.message}: ${await streamCount(t, 'OUT')} outputs, ${await streamCount(t, 'WORK')} in the work queue, ${stage.spawned} stage processes, dead letters: ${dead.join('; ') || 'none'}`);
+    });
     // Every input acknowledged, so the work queue let go of it. Checked before the stage stops: a
     // stage acks an input after its output and result are stored, and a stop (200 ms grace here)
     // right after the last output could cut that ack off (a clean clone's loaded run saw it).
