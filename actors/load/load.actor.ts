@@ -71,7 +71,12 @@ export function createLoadActor(opts: LoadActorOptions): Actor<IngestMessage, Lo
       const known = await opts.lookup(docId);
       const metadata = msg.metadata ?? {};
       // Unchanged: the same bytes, embedder, collection and metadata (new metadata re-indexes the chunks, which carry it).
-      if (known && known.status === 'indexed' && known.contentHash === contentHash && (known.embedModel ?? opts.model) === opts.model
+      // Only on a first try: a message tried before may have gone down the line already, and the row
+      // can be its own run's (the ack of load lost in a NATS restart): `unchanged` then would take the
+      // place of that run's `indexed` (same de-duplication id). Going on instead is safe: the output's
+      // id de-duplicates it when the first try published it, and the document ends `indexed`.
+      const firstTry = (ctx.attempt ?? 1) === 1 && (ctx.tries ?? 1) === 1;
+      if (firstTry && known && known.status === 'indexed' && known.contentHash === contentHash && (known.embedModel ?? opts.model) === opts.model
         && (known.collection ?? collection) === collection && sameMetadata(known.metadata ?? {}, metadata)) {
         ctx.emit({ type: 'result', status: 'unchanged', chunks: known.chunks, msgId: `res:${docId}:terminal:${seq}` });
         return [];

@@ -14,6 +14,8 @@ export interface ActorContext {
   readonly log: Logger;
   /** 1 on first delivery of the message, higher on redeliveries (absent outside stages). */
   readonly attempt?: number;
+  /** 1 the first time this delivery is handled, higher when it is tried again after a service outage (absent outside stages). */
+  readonly tries?: number;
   /** The input's sequence in its stream (absent outside stages): with the stream, the message's identity across redeliveries. */
   readonly seq?: number;
   /** Tell the runtime something; never throws. */

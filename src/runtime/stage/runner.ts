@@ -208,7 +208,7 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
     const log = (): Logger => (child ??= this.#log.child({ docId, seq: d.streamSeq, attempt: d.deliveryCount }));
     for (let outage = 1; ; outage++) {
       try {
-        await this.#attempt(d, docId, log, started);
+        await this.#attempt(d, docId, log, started, outage);
         return;
       } catch (err) {
         const e = toDocflowError(err);
@@ -230,13 +230,14 @@ export class StageRunner<In extends MessageKind, Out extends MessageKind> {
   }
 
   /** Run the actor on one delivery, publish its outputs and results, and ack. */
-  async #attempt(d: Delivery<MessageOf<In>>, docId: string | undefined, log: () => Logger, started: number): Promise<void> {
+  async #attempt(d: Delivery<MessageOf<In>>, docId: string | undefined, log: () => Logger, started: number, tries: number): Promise<void> {
     const ac = new AbortController();
     let reported: ResultEvent[] | undefined;
     const ctx: ActorContext = {
       signal: ac.signal,
       get log() { return log(); },
       attempt: d.deliveryCount,
+      tries,
       seq: d.streamSeq,
       emit: (event: ActorEvent): void => {
         if (isResultEvent(event)) (reported ??= []).push(event);
