@@ -69,7 +69,10 @@ export function createIndexActor(opts: IndexActorOptions): Actor<EmbeddedMessage
       const seenBefore = (ctx.attempt ?? 1) > 1 || msg.known !== false;
       let deleted = false;
       try {
-        if (seenBefore) deleted = (await opts.index.deleteWhereDoc(collection, msg.docId, []), true);
+        if (seenBefore) {
+          await opts.index.deleteWhereDoc(collection, msg.docId, []);
+          deleted = true;
+        }
         if (records.length > 0) await opts.index.upsert(collection, records);
         // moved from another collection: it leaves that one (same embedder, so the same model and dimension)
         if (msg.previousCollection !== undefined && msg.previousCollection !== msg.collection) {

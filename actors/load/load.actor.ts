@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Actor } from '../../src/actor/types.js';
 import { DocflowError } from '../../src/errors/index.js';
-import { COLLECTION_PATTERN, type IngestMessage } from '../../src/messages/index.js';
+import { COLLECTION_NAME, type IngestMessage } from '../../src/messages/index.js';
 import type { LoadedMessage } from '../../src/messages/pipeline.js';
 import { deriveDocId } from './doc-id.js';
 import { openInsideRoots, resolveInsideRoots } from './resolve-uri.js';
@@ -84,15 +84,13 @@ export function createLoadActor(opts: LoadActorOptions): Actor<IngestMessage, Lo
       return [{
         docId, source, ...(name ? { name } : {}), ...(msg.mime ? { mime: msg.mime } : {}), metadata, collection,
         // moved to another collection: index removes its chunks from the one they were in
-        ...(known?.collection && known.collection !== collection && COLLECTION.test(known.collection) ? { previousCollection: known.collection } : {}),
+        ...(known?.collection && known.collection !== collection && COLLECTION_NAME.test(known.collection) ? { previousCollection: known.collection } : {}),
         priority: msg.priority ?? 'normal', contentHash, bytes: data.byteLength, acceptedAt: new Date().toISOString(), ingestSeq: seq, known: known !== undefined,
         timings: { load: performance.now() - started }, data,
       }];
     },
   };
 }
-
-const COLLECTION = new RegExp(COLLECTION_PATTERN);
 
 /** The same keys with the same values, in any order. */
 function sameMetadata(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {

@@ -9,6 +9,7 @@ export { defineKind, type MessageKind, type MessageOf } from './kind.js';
 
 /** A collection's name, as ingest and search take it (and a Chroma collection name is made of). */
 export const COLLECTION_PATTERN = '^[A-Za-z0-9_-]{1,63}$';
+export const COLLECTION_NAME = new RegExp(COLLECTION_PATTERN);
 const CollectionName = T.String({ pattern: COLLECTION_PATTERN });
 
 /** A document id: one subject token. */
@@ -17,6 +18,7 @@ const Iso = T.String({ maxLength: 40, description: 'ISO-8601 timestamp' });
 const MetaValue = T.Union([T.String({ maxLength: 4096 }), T.Number(), T.Boolean()]);
 /** A metadata key: what search's `where` can filter on (never an operator of Chroma's, such as `$or` or `#document`). */
 export const METADATA_KEY_PATTERN = '^[A-Za-z0-9_.-]{1,128}$';
+export const METADATA_KEY = new RegExp(METADATA_KEY_PATTERN);
 // additionalProperties: false, or a key outside the pattern would pass unchecked, value and all (patternProperties)
 export const Metadata = T.Record(T.String({ pattern: METADATA_KEY_PATTERN }), MetaValue, { additionalProperties: false });
 export const Priority = T.Union([T.Literal('critical'), T.Literal('high'), T.Literal('normal'), T.Literal('low')]);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ALL_STAGES } from '../../pipeline/stages.js';
+import { wholeNumber } from '../args.js';
 import { DocflowError } from '../../errors/index.js';
 import { listDeadLetters, replayDeadLetter } from '../../client/dlq.js';
 import { commandConfig, connectClient, type GlobalOptions } from '../context.js';
@@ -16,8 +17,7 @@ export function registerDlq(program: Command): void {
     .option('--json', 'print JSON (without the original bodies)')
     .action(async (opts: { stage?: string; limit: string; json?: boolean }, cmd: Command) => {
       const config = commandConfig(cmd.optsWithGlobals<GlobalOptions>());
-      const limit = Number(opts.limit);
-      if (!Number.isSafeInteger(limit) || limit < 1) throw new DocflowError('ERR_USAGE', `--limit must be a positive whole number (got "${opts.limit}")`);
+      const limit = wholeNumber(opts.limit, 'limit', 1);
       const t = await connectClient(config);
       try {
         const entries = await listDeadLetters(t, { ...(opts.stage ? { stage: opts.stage } : {}), limit });

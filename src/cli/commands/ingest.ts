@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { DocflowError } from '../../errors/index.js';
 import { expandPaths } from '../../client/files.js';
 import { IngestRun, type RunFigures } from '../../client/ingest-run.js';
-import { BRANCH_STAGES, COLLECTION_PATTERN, METADATA_KEY_PATTERN } from '../../messages/index.js';
+import { BRANCH_STAGES, COLLECTION_NAME, METADATA_KEY } from '../../messages/index.js';
+import { wholeNumber } from '../args.js';
 import { commandConfig, connectClient, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit.js';
 import { bytes, duration } from '../format.js';
@@ -34,9 +35,8 @@ export function registerIngest(program: Command): void {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
       const config = commandConfig(all);
       if (all.priority && !['critical', 'high', 'normal', 'low'].includes(all.priority)) throw new DocflowError('ERR_USAGE', `--priority must be critical, high, normal or low (got "${all.priority}")`);
-      if (all.collection !== undefined && !new RegExp(COLLECTION_PATTERN).test(all.collection)) throw new DocflowError('ERR_USAGE', `--collection must be 1-63 of A-Z a-z 0-9 _ - (got "${all.collection}"), as search takes it`);
-      const idle = Number(all.idleTimeoutMs);
-      if (!Number.isSafeInteger(idle) || idle < 1) throw new DocflowError('ERR_USAGE', `--idle-timeout-ms must be a positive whole number of milliseconds (got "${all.idleTimeoutMs}")`);
+      if (all.collection !== undefined && !COLLECTION_NAME.test(all.collection)) throw new DocflowError('ERR_USAGE', `--collection must be 1-63 of A-Z a-z 0-9 _ - (got "${all.collection}"), as search takes it`);
+      const idle = wholeNumber(all.idleTimeoutMs, 'idle-timeout-ms', 1, ' of milliseconds');
       const metadata = all.meta?.length ? parseMeta(all.meta) : undefined; // before connecting: a bad pair must not leave a connection open
       const files = await expandPaths(paths, { all: all.all ?? false });
       const sized = await Promise.all(files.map(async (path) => ({ path, size: (await stat(path)).size })));
@@ -101,7 +101,7 @@ function parseMeta(items: string[]): Record<string, string | number | boolean> {
     const i = item.indexOf('=');
     if (i <= 0) throw new DocflowError('ERR_USAGE', `--meta takes key=value (got "${item}")`);
     const key = item.slice(0, i);
-    if (!new RegExp(METADATA_KEY_PATTERN).test(key)) throw new DocflowError('ERR_USAGE', `--meta key "${key}" must be 1-128 of A-Z a-z 0-9 _ . - (what search's --where can filter on)`);
+    if (!METADATA_KEY.test(key)) throw new DocflowError('ERR_USAGE', `--meta key "${key}" must be 1-128 of A-Z a-z 0-9 _ . - (what search's --where can filter on)`);
     const raw = item.slice(i + 1);
     // a number only when it reads back the same: "007", "1e2" and digits past 2^53 stay text
     out[key] = raw === 'true' ? true : raw === 'false' ? false : raw !== '' && Number.isFinite(Number(raw)) && String(Number(raw)) === raw ? Number(raw) : raw;

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { DocflowError } from '../../errors/index.js';
+import { wholeNumber } from '../args.js';
 import { StatusReply, StatusRequest, type StatusReplyMessage } from '../../messages/index.js';
 import { commandConfig, connectClient, type GlobalOptions } from '../context.js';
 import { EXIT } from '../exit.js';
@@ -20,9 +21,7 @@ export function registerStatus(program: Command): void {
     .action(async (opts: StatusOptions, cmd: Command) => {
       const all = { ...cmd.optsWithGlobals<GlobalOptions>(), ...opts };
       const config = commandConfig(all);
-      const waitMs = Number(all.waitMs ?? 0);
-      if (!Number.isSafeInteger(waitMs) || waitMs < 0) throw new DocflowError('ERR_USAGE', `--wait-ms must be a whole number of milliseconds, 0 or more (got "${all.waitMs}")`);
-      const reply = await fetchStatus(config, waitMs);
+      const reply = await fetchStatus(config, wholeNumber(all.waitMs ?? '0', 'wait-ms', 0, ' of milliseconds'));
       process.stdout.write(all.json ? `${JSON.stringify(reply, null, 2)}\n` : formatStatus(reply));
       process.exitCode = EXIT.OK;
     });

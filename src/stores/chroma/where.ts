@@ -1,5 +1,6 @@
 import type { Where } from 'chromadb';
 import { DocflowError } from '../../errors/index.js';
+import { METADATA_KEY } from '../../messages/index.js';
 
 /** A metadata value a filter can compare with. */
 export type FilterScalar = string | number | boolean;
@@ -9,7 +10,7 @@ export type FilterCondition = FilterScalar | { min?: number; max?: number } | { 
 export type MetadataFilter = Record<string, FilterCondition>;
 
 /** Metadata keys a filter may name. */
-export const FILTER_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
+export const FILTER_KEY = METADATA_KEY; // the keys metadata may have at ingest
 /** Bounds that keep a filter a filter, not a workload. */
 export const FILTER_LIMITS = { keys: 32, inValues: 256, stringChars: 4096 } as const;
 
